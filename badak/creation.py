@@ -1,0 +1,130 @@
+"""Making tensors: from data (tensor, as_tensor, from_numpy), filled (zeros, ones, full, eye,
+arange) and random (rand, randn, randint) from badak's generator. Floats default to float32.
+"""
+
+from badak.backend import np
+from badak.engine import Tensor, _default_array
+from badak.functions._args import shape_arg
+from badak.random import default_generator
+
+
+def _finish(data, requires_grad):
+    tensor = Tensor._from_array(data)
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of `data`; Python floats become float32, ints int64."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = _default_array(data, dtype)
+    return _finish(np.array(array, copy=True), requires_grad)
+
+
+def as_tensor(data, dtype=None):
+    """A tensor sharing `data`'s memory where it is an array of the right dtype; else a copy."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtype else data.to(dtype)
+    return Tensor._from_array(_default_array(data, dtype))
+
+
+def from_numpy(array):
+    """A tensor sharing the memory of a NumPy array (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._from_array(array)
+
+
+def _float_dtype(dtype):
+    return np.dtype(np.float32 if dtype is None else dtype)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    """Tensor of zeros. Shape: size (varargs or one tuple)."""
+    return _finish(np.zeros(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    """Tensor of ones. Shape: size (varargs or one tuple)."""
+    return _finish(np.ones(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """Tensor of `fill_value`: float32 for a float, int64 for an int, bool for a bool."""
+    if dtype is None:
+        dtype = _default_array(fill_value).dtype
+    return _finish(np.full(shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
+
+
+def zeros_like(x, dtype=None, requires_grad=False):
+    return _finish(np.zeros(np.shape(x), dtype=dtype or _dtype_of(x)), requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False):
+    return _finish(np.ones(np.shape(x), dtype=dtype or _dtype_of(x)), requires_grad)
+
+
+def _dtype_of(x):
+    return x.dtype if hasattr(x, "dtype") else _default_array(x).dtype
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n x m identity matrix (m defaults to n)."""
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Values from start up to (not including) end: int64 when all are ints, else float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if all_ints else np.float32
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None):
+    """Uniform samples in [0, 1) from badak's generator (or `generator`)."""
+    rng = generator or default_generator()
+    data = rng.random(shape_arg(size), dtype=np.float32).astype(_float_dtype(dtype), copy=False)
+    return _finish(data, requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None):
+    """Standard normal samples from badak's generator (or `generator`)."""
+    rng = generator or default_generator()
+    data = rng.standard_normal(shape_arg(size), dtype=np.float32)
+    return _finish(data.astype(_float_dtype(dtype), copy=False), requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, generator=None):
+    """Integers in [low, high) (randint(high, size) as in PyTorch); int64 by default."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: expected a size, e.g. randint(5, (3,))")
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low} high={high}")
+    rng = generator or default_generator()
+    data = rng.integers(low, high, size=shape_arg((size,)), dtype=np.int64)
+    return Tensor._from_array(data.astype(dtype or np.int64, copy=False))
+
+
+def _legacy(name, dtype, args):
+    if args and all(isinstance(a, (int, np.integer)) for a in args):
+        return Tensor._from_array(np.zeros(args, dtype=dtype))  # FloatTensor(2, 3): a shape
+    if len(args) != 1:
+        raise TypeError(f"{name}: expected data or a shape, got {len(args)} arguments")
+    return tensor(args[0], dtype=dtype)
+
+
+def FloatTensor(*args):
+    """float32 tensor from data (or of zeros, given a shape), as the legacy PyTorch constructor."""
+    return _legacy("FloatTensor", np.float32, args)
+
+
+def LongTensor(*args):
+    """int64 tensor from data (or of zeros, given a shape), as the legacy PyTorch constructor."""
+    return _legacy("LongTensor", np.int64, args)

@@ -1,0 +1,721 @@
+"""Tensor, Function and reverse-mode differentiation.
+
+A Function's `forward` works on arrays. Its `backward(grad)` returns one gradient per positional
+input and is written once, with operators and badak functions that take arrays or Tensors alike:
+when no graph of the backward is wanted the engine hands it arrays (fast), under
+`create_graph=True` it hands it Tensors, so the same formula gives gradients of gradients.
+"""
+
+import functools
+import weakref
+
+from badak.backend import np
+
+
+# ----------------------------------------------------------------------------------------------
+# Grad mode
+# ----------------------------------------------------------------------------------------------
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled():
+    """True when operations record a graph for backward."""
+    return _GradMode.enabled
+
+
+class _GradModeContext:
+    """Sets grad mode for a `with` block or, used as a decorator, for each call of a function."""
+
+    mode = None
+
+    def __enter__(self):
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc_info):
+        _GradMode.enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator under which no graph is recorded."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording back on."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode now (as PyTorch's does); as a context manager, restores it on exit."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, func):
+        _GradMode.enabled = self._previous  # as a decorator it applies per call, not now
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+# ----------------------------------------------------------------------------------------------
+# Conversion of Python values
+# ----------------------------------------------------------------------------------------------
+def _default_array(value, dtype=None):
+    """Array from Python data as `badak.tensor` makes it: floats float32, ints int64."""
+    if isinstance(value, np.ndarray):
+        return value if dtype is None else value.astype(dtype, copy=False)
+    if isinstance(value, np.generic):
+        return np.asarray(value, dtype=dtype)
+    array = np.asarray(value, dtype=dtype)
+    if dtype is None:
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "bc":
+            raise TypeError(f"tensor: expected numbers, got data of dtype {array.dtype}")
+    return array
+
+
+def _scalar_like(value, dtype):
+    """A Python scalar as an array operand: it takes the tensor's dtype, as in PyTorch.
+
+    A float with an integer or bool tensor gives float32 (PyTorch's default dtype); an int with
+    a bool tensor gives int64.
+    """
+    if dtype.kind in "fc":
+        return dtype.type(value)
+    if type(value) is float:
+        return np.float32(value)
+    if dtype.kind == "b" and type(value) is int:
+        return np.int64(value)
+    return dtype.type(value)
+
+
+_PYTHON_SCALARS = (int, float, bool)
+
+
+# ----------------------------------------------------------------------------------------------
+# Function
+# ----------------------------------------------------------------------------------------------
+class Function:
+    """One differentiable operation: `forward` on arrays, `backward` written once for both paths.
+
+    Positional arguments are the inputs that may receive a gradient; keyword arguments are
+    parameters (`dim`, `target`) that never do. Called with no Tensor among its inputs, a Function
+    computes on the arrays and returns an array: that is how backward formulas run on the fast path.
+    """
+
+    saves_output = False  # True where backward reads `self.output`
+    # Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
+    # backward which gradients to compute.
+
+    def __call__(self, *args, **kwargs):
+        # One pass over the arguments: Tensors give arrays, Python scalars are cast afterwards to
+        # the first Tensor's dtype (they may come before it, as in `2 - x`).
+        arrays = []
+        tensor = None
+        requires_grad = False
+        scalars = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if tensor is None:
+                    tensor = arg
+                requires_grad = requires_grad or arg.requires_grad
+                arrays.append(arg.data)
+            else:
+                scalars = scalars or type(arg) in _PYTHON_SCALARS
+                arrays.append(arg)
+        if tensor is None:
+            return self.forward(*args, **kwargs)
+        if scalars:
+            dtype = tensor.data.dtype
+            arrays = [_scalar_like(a, dtype) if type(a) in _PYTHON_SCALARS else a for a in arrays]
+
+        out = self.forward(*arrays, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        tensor_type = type(tensor)
+        result = tensor_type.__new__(tensor_type)
+        result.data = out
+        result.grad = None
+        result._retains_grad = False
+        if requires_grad and _GradMode.enabled:
+            result.requires_grad = True
+            result.grad_fn = self
+            self._inputs = args
+            self._arrays = arrays
+            self.needs_input_grad = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            self._output_ref = weakref.ref(result)
+            self._graph_backward = False
+            if self.saves_output:
+                self._output_data = out
+        else:
+            result.requires_grad = False
+            result.grad_fn = None
+        return result
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @property
+    def inputs(self):
+        """The inputs as backward should use them: arrays, or Tensors under create_graph."""
+        return self._inputs if self._graph_backward else self._arrays
+
+    @property
+    def output(self):
+        """The output as backward should use it: an array, or a Tensor under create_graph."""
+        if not self._graph_backward:
+            return self._output_data
+        output = self._output_ref()
+        if output is None:  # dropped by the caller: stand in a Tensor with the same creator
+            output = Tensor._from_function(self._output_data, self)
+        return output
+
+    def _release(self):
+        """Drop what backward saved; a second backward through here raises."""
+        self.__dict__.clear()
+        self._inputs = None
+
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+# ----------------------------------------------------------------------------------------------
+# Backward
+# ----------------------------------------------------------------------------------------------
+_FREED_MESSAGE = (
+    "backward: trying to backward through the graph a second time, but its saved values were "
+    "freed by the first backward; pass retain_graph=True to the first backward"
+)
+
+
+def _topological_order(root):
+    """Functions reachable from `root`, each before every function that produced its inputs.
+
+    Depth-first post-order, reversed; a function is expanded once, when first popped.
+    """
+    order = []
+    visited = set()
+    stack = [root]
+    while stack:
+        fn = stack.pop()
+        if fn is None:  # marker: everything below the function on top of `order` is done
+            order.append(stack.pop())
+            continue
+        if fn in visited:
+            continue
+        visited.add(fn)
+        inputs = fn._inputs
+        if inputs is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        stack.append(fn)
+        stack.append(None)
+        for arg in inputs:
+            if isinstance(arg, Tensor) and arg.grad_fn is not None and arg.grad_fn not in visited:
+                stack.append(arg.grad_fn)
+    order.reverse()
+    return order
+
+
+def _accumulate(tensor, grad):
+    """Add `grad` into `tensor.grad`; the first gradient is copied so that it is tensor's own."""
+    if isinstance(grad, Tensor):
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        # backward may hand one array to several inputs, or a read-only broadcast view
+        tensor.grad = Tensor._from_array(np.array(grad, dtype=tensor.data.dtype, copy=True))
+    elif tensor.grad.requires_grad:
+        tensor.grad = tensor.grad + grad
+    else:
+        tensor.grad.data += grad
+
+
+def _checked(fn, tensor, grad):
+    """The gradient for `tensor` from `fn.backward`, cast to the tensor's dtype, shape checked."""
+    if grad.shape != tensor.data.shape:
+        raise RuntimeError(
+            f"{fn.name()}: backward returned a gradient of shape {tuple(grad.shape)} "
+            f"for an input of shape {tuple(tensor.data.shape)}"
+        )
+    if grad.dtype != tensor.data.dtype:
+        grad = (
+            grad.to(tensor.data.dtype)
+            if isinstance(grad, Tensor)
+            else grad.astype(tensor.data.dtype)
+        )
+    return grad
+
+
+def _run_backward(root, gradient, retain_graph, create_graph):
+    if root.grad_fn is None:
+        _accumulate(root, gradient)
+        return
+    order = _topological_order(root.grad_fn)
+    grads = {root.grad_fn: gradient}
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for fn in order:
+            grad = grads.pop(fn, None)
+            if grad is not None:
+                _backward_step(fn, grad, grads, create_graph)
+            if not retain_graph:
+                fn._release()
+    finally:
+        _GradMode.enabled = previous_mode
+
+
+def _backward_step(fn, grad, grads, create_graph):
+    """Run fn.backward and route each input's gradient to its creator or into its `.grad`."""
+    output = fn._output_ref()
+    if output is not None and output._retains_grad:
+        _accumulate(output, grad)
+    if create_graph:
+        fn._graph_backward = True
+    inputs = fn._inputs
+    input_grads = fn.backward(grad)
+    if len(input_grads) != len(inputs):
+        raise RuntimeError(
+            f"{fn.name()}: backward returned {len(input_grads)} gradients for {len(inputs)} inputs"
+        )
+    for arg, needed, input_grad in zip(inputs, fn.needs_input_grad, input_grads):
+        if input_grad is None or not needed:
+            continue
+        if input_grad.shape != arg.data.shape or input_grad.dtype != arg.data.dtype:
+            input_grad = _checked(fn, arg, input_grad)
+        creator = arg.grad_fn
+        if creator is None:
+            _accumulate(arg, input_grad)
+        else:
+            previous = grads.get(creator)
+            grads[creator] = input_grad if previous is None else previous + input_grad
+
+
+# ----------------------------------------------------------------------------------------------
+# Tensor
+# ----------------------------------------------------------------------------------------------
+class Tensor:
+    """An n-dimensional array that records the operations applied to it for backward.
+
+    `Tensor(data)` wraps an ndarray without copying (Python data is converted as by
+    `badak.tensor`); `requires_grad=True` needs a floating dtype.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+    _integer_grads = False  # badak.dezero allows integer Variables with integer gradients
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self._init(_default_array(data, dtype))
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, data):
+        self.data = data
+        self.grad = None
+        self.requires_grad = False
+        self.grad_fn = None
+        self._retains_grad = False
+
+    @classmethod
+    def _from_array(cls, data):
+        tensor = cls.__new__(cls)
+        tensor._init(data)
+        return tensor
+
+    @classmethod
+    def _from_function(cls, data, fn):
+        tensor = cls._from_array(data)
+        tensor.requires_grad = True
+        tensor.grad_fn = fn
+        return tensor
+
+    # --- autograd -------------------------------------------------------------------------
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad=True):
+        """Set whether this leaf records operations for backward; returns self."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad_: only leaf tensors can change requires_grad; use detach() first"
+            )
+        if requires_grad and not self._integer_grads and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"requires_grad_: only floating-point tensors can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`.
+
+        Args:
+            gradient: the upstream gradient, shaped like self; may be omitted for one element.
+            retain_graph: keep the graph for another backward (defaults to `create_graph`).
+            create_graph: record the backward itself, so that gradients can be differentiated.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: gradient can be omitted only for a one-element tensor, "
+                    f"got shape {self.shape}"
+                )
+            gradient = np.ones(self.data.shape, self.data.dtype)
+        elif isinstance(gradient, Tensor):
+            gradient = gradient if create_graph else gradient.data
+        else:
+            gradient = np.asarray(gradient, dtype=self.data.dtype)
+        if tuple(gradient.shape) != self.data.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {tuple(gradient.shape)}, "
+                f"expected the tensor's shape {self.shape}"
+            )
+        if create_graph and not isinstance(gradient, Tensor):
+            gradient = type(self)._from_array(gradient)
+        if retain_graph is None:
+            retain_graph = create_graph
+        _run_backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self):
+        """A tensor sharing this one's data, outside any graph."""
+        return type(self)._from_array(self.data)
+
+    def clone(self):
+        return F.clone(self)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    # --- array protocol -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def T(self):
+        return F.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+    def dim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: the tensor has {self.data.size} elements, expected 1")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: a tensor with {self.data.size} elements has no single truth value"
+            )
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        from badak._format import format_tensor
+
+        return format_tensor(self)
+
+    # --- dtype conversion -----------------------------------------------------------------
+    def to(self, dtype):
+        return F.cast(self, np.dtype(dtype))
+
+    def type(self, dtype):
+        return self.to(dtype)
+
+    def float(self):
+        return F.cast(self, np.dtype(np.float32))
+
+    def double(self):
+        return F.cast(self, np.dtype(np.float64))
+
+    def half(self):
+        return F.cast(self, np.dtype(np.float16))
+
+    def long(self):
+        return F.cast(self, np.dtype(np.int64))
+
+    def int(self):
+        return F.cast(self, np.dtype(np.int32))
+
+    def bool(self):
+        return F.cast(self, np.dtype(np.bool_))
+
+    # --- operators ------------------------------------------------------------------------
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, exponent):
+        return F.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return F.pow(base, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __eq__(self, other):
+        return F.eq(self, other)
+
+    def __ne__(self, other):
+        return F.ne(self, other)
+
+    def __lt__(self, other):
+        return F.lt(self, other)
+
+    def __le__(self, other):
+        return F.le(self, other)
+
+    def __gt__(self, other):
+        return F.gt(self, other)
+
+    def __ge__(self, other):
+        return F.ge(self, other)
+
+    def __getitem__(self, index):
+        return F.get_item(self, index)
+
+    def __setitem__(self, index, value):
+        self._check_in_place("__setitem__")
+        self.data[F.as_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    # In-place updates change `data` and are meant for parameters under no_grad (optimizers).
+    def _check_in_place(self, op):
+        if self.requires_grad and _GradMode.enabled:
+            raise RuntimeError(
+                f"{op}: in-place update of a tensor that requires grad; "
+                "do it under badak.no_grad() or on .data"
+            )
+
+    def __iadd__(self, other):
+        self._check_in_place("+=")
+        self.data += other.data if isinstance(other, Tensor) else other
+        return self
+
+    def __isub__(self, other):
+        self._check_in_place("-=")
+        self.data -= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def __imul__(self, other):
+        self._check_in_place("*=")
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def __itruediv__(self, other):
+        self._check_in_place("/=")
+        self.data /= other.data if isinstance(other, Tensor) else other
+        return self
+
+    # --- methods that delegate to badak.functions -----------------------------------------
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def view(self, *shape):
+        return F.reshape(self, *shape)
+
+    def transpose(self, dim0, dim1):
+        return F.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def expand(self, *shape):
+        return F.broadcast_to(self, *shape)
+
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.sum(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def softmax(self, dim=-1):
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim=-1):
+        return F.log_softmax(self, dim)
+
+    def matmul(self, other):
+        return F.matmul(self, other)
+
+
+from badak import functions as F  # noqa: E402  (the functions are built on the classes above)

@@ -1,0 +1,153 @@
+"""Activations and the softmax family: sigmoid relu leaky_relu tanh softmax log_softmax logsumexp.
+
+float16 inputs are computed in float32 and returned in float16 (a float16 sum over a row overflows
+or loses the small terms).
+"""
+
+from badak.backend import np
+from badak.engine import Function
+from badak.functions._args import const, normalize_dims
+from badak.functions.elementwise import exp
+from badak.functions.reduce import _expand
+from badak.functions.reduce import sum as sum_
+
+
+def _wide(x):
+    """x in at least float32, for sums of exponentials."""
+    return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
+class Sigmoid(Function):
+    saves_output = True
+
+    def forward(self, x):
+        # exp of a non-positive number never overflows; both branches are exact where used
+        e = np.exp(-np.abs(x))
+        one = const(1, x)
+        return np.where(x >= 0, one / (one + e), e / (one + e))
+
+    def backward(self, grad):
+        y = self.output
+        return (grad * y * (const(1, y) - y),)
+
+
+class Tanh(Function):
+    saves_output = True
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad):
+        y = self.output
+        return (grad * (const(1, y) - y * y),)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        return np.maximum(x, const(0, x))
+
+    def backward(self, grad):
+        return (grad * (self.inputs[0] > 0),)  # relu'(0) = 0, as in PyTorch
+
+
+class LeakyReLU(Function):
+    def forward(self, x, negative_slope):
+        self.slope = np.where(x > 0, const(1, x), const(negative_slope, x))
+        return x * self.slope
+
+    def backward(self, grad):
+        return (grad * self.slope,)
+
+
+class Softmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        wide = _wide(x)
+        e = np.exp(wide - wide.max(axis=dim, keepdims=True))  # exp() cannot overflow
+        e /= e.sum(axis=dim, keepdims=True)
+        return e.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        y = self.output
+        # d/dx_i sum_j grad_j y_j = y_i * (grad_i - sum_j grad_j y_j)
+        return (y * (grad - sum_(grad * y, self.dim, keepdim=True)),)
+
+
+class LogSoftmax(Function):
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim = dim
+        wide = _wide(x)
+        shifted = wide - wide.max(axis=dim, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        y = self.output  # log-probabilities
+        # d/dx_i sum_j grad_j y_j = grad_i - softmax_i * sum_j grad_j
+        return (grad - exp(y) * sum_(grad, self.dim, keepdim=True),)
+
+
+class LogSumExp(Function):
+    saves_output = True
+
+    def forward(self, x, axes, keepdim):
+        self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        wide = _wide(x)
+        top = wide.max(axis=axes, keepdims=True)
+        top = np.where(np.isfinite(top), top, const(0, top))  # rows of -inf give -inf, not NaN
+        out = np.log(np.exp(wide - top).sum(axis=axes, keepdims=True)) + top
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(x.shape) if i not in axes])
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        y = _expand(self.output, self.input_shape, self.axes, self.keepdim)
+        return (_expand(grad, self.input_shape, self.axes, self.keepdim) * exp(x - y),)
+
+
+# ----------------------------------------------------------------------------------------------
+# Public functions
+# ----------------------------------------------------------------------------------------------
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow."""
+    return Sigmoid()(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return Tanh()(x)
+
+
+def relu(x):
+    """max(x, 0); its gradient at 0 is 0."""
+    return ReLU()(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU()(x, negative_slope=float(negative_slope))
+
+
+def _one_dim(name, x, dim):
+    (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
+    return axis if np.ndim(x) else None
+
+
+def softmax(x, dim=-1):
+    """exp(x) / sum(exp(x)) along `dim` (the last by default), computed stably. Shape: x's."""
+    return Softmax()(x, dim=_one_dim("softmax", x, dim))
+
+
+def log_softmax(x, dim=-1):
+    """Log of softmax along `dim` (the last by default), computed stably. Shape: x's."""
+    return LogSoftmax()(x, dim=_one_dim("log_softmax", x, dim))
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    """log(sum(exp(x))) over `dim` (all dims when None), computed stably."""
+    return LogSumExp()(x, axes=normalize_dims("logsumexp", dim, np.ndim(x)), keepdim=keepdim)

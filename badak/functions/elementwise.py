@@ -1,0 +1,368 @@
+"""Elementwise operations: arithmetic, exp/log family, maximum/minimum, clamp, where, cast.
+
+Binary operations broadcast as NumPy does; their backward undoes the broadcast with
+`unbroadcast`. Tie rules follow PyTorch: maximum/minimum split the gradient half-and-half on ties,
+abs'(0) = 0, clamp passes the gradient at its bounds.
+"""
+
+from badak.backend import np
+from badak.engine import Function, Tensor
+from badak.functions._args import const
+from badak.functions.shape import unbroadcast
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        a, b = self._arrays  # only their shapes are needed
+        need_a, need_b = self.needs_input_grad
+        return (
+            unbroadcast(grad, np.shape(a)) if need_a else None,
+            unbroadcast(grad, np.shape(b)) if need_b else None,
+        )
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        a, b = self._arrays  # only their shapes are needed
+        need_a, need_b = self.needs_input_grad
+        return (
+            unbroadcast(grad, np.shape(a)) if need_a else None,
+            unbroadcast(-grad, np.shape(b)) if need_b else None,
+        )
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        return (
+            unbroadcast(grad * b, np.shape(a)) if need_a else None,
+            unbroadcast(grad * a, np.shape(b)) if need_b else None,
+        )
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        grad_a = grad / b
+        return (
+            unbroadcast(grad_a, np.shape(a)) if need_a else None,
+            unbroadcast(-grad_a * a / b, np.shape(b)) if need_b else None,
+        )
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+class Pow(Function):
+    def forward(self, base, exponent):
+        return base**exponent
+
+    def backward(self, grad):
+        base, exponent = self.inputs
+        need_base, need_exponent = self.needs_input_grad
+        grad_base = grad_exponent = None
+        if need_base:
+            grad_base = unbroadcast(
+                grad * exponent * base ** (exponent - const(1, exponent)), np.shape(base)
+            )
+        if need_exponent:
+            # d/dc b**c = b**c * log(b); PyTorch takes it as 0 where b = 0 and c >= 0
+            log_base = log(where(base == 0, const(1, base), base))
+            grad_exponent = unbroadcast(grad * base**exponent * log_base, np.shape(exponent))
+        return grad_base, grad_exponent
+
+
+class Exp(Function):
+    saves_output = True
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, grad):
+        return (grad * self.output,)
+
+
+class Log(Function):
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, grad):
+        return (grad / self.inputs[0],)
+
+
+class Log1p(Function):
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return (grad / (x + const(1, x)),)
+
+
+class Sqrt(Function):
+    saves_output = True
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, grad):
+        y = self.output
+        return (grad / (y * const(2, y)),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, grad):
+        return (grad * sign(self.inputs[0]),)  # sign(0) = 0: abs'(0) = 0
+
+
+class Sin(Function):
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, grad):
+        return (grad * cos(self.inputs[0]),)
+
+
+class Cos(Function):
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, grad):
+        return (-grad * sin(self.inputs[0]),)
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        self.shapes = np.shape(a), np.shape(b)
+        self.share_a = _share_of_first(a > b, a == b, np.result_type(a, b))
+        return np.maximum(a, b)
+
+    def backward(self, grad):
+        return _split(grad, self.share_a, self.shapes)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        self.shapes = np.shape(a), np.shape(b)
+        self.share_a = _share_of_first(a < b, a == b, np.result_type(a, b))
+        return np.minimum(a, b)
+
+    def backward(self, grad):
+        return _split(grad, self.share_a, self.shapes)
+
+
+def _share_of_first(first_wins, tie, dtype):
+    """The first input's share of the gradient: 1 where it wins, 1/2 on a tie (PyTorch's rule)."""
+    half = np.dtype(dtype).type(0.5) if np.dtype(dtype).kind in "fc" else 0
+    return (first_wins + half * tie).astype(dtype, copy=False)
+
+
+def _split(grad, share_a, shapes):
+    share_b = const(1, share_a) - share_a
+    return unbroadcast(grad * share_a, shapes[0]), unbroadcast(grad * share_b, shapes[1])
+
+
+class Clamp(Function):
+    def forward(self, x, low=None, high=None):
+        self.passes = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            self.passes &= x >= low
+        if high is not None:
+            self.passes &= x <= high
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return (grad * self.passes,)  # at a bound the gradient passes, as in PyTorch
+
+
+class Where(Function):
+    def forward(self, condition, a, b):
+        self.condition = condition
+        self.shapes = np.shape(a), np.shape(b)
+        return np.where(condition, a, b)
+
+    def backward(self, grad):
+        zero = const(0, grad)
+        return (
+            None,
+            unbroadcast(where(self.condition, grad, zero), self.shapes[0]),
+            unbroadcast(where(self.condition, zero, grad), self.shapes[1]),
+        )
+
+
+class Cast(Function):
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return (cast(grad, self.input_dtype),)
+
+
+# ----------------------------------------------------------------------------------------------
+# Public functions
+# ----------------------------------------------------------------------------------------------
+def add(a, b):
+    """a + b, broadcasting. Shape: the broadcast shape."""
+    return Add()(a, b)
+
+
+def sub(a, b):
+    """a - b, broadcasting."""
+    return Sub()(a, b)
+
+
+def mul(a, b):
+    """a * b, broadcasting."""
+    return Mul()(a, b)
+
+
+def div(a, b):
+    """a / b, broadcasting."""
+    return Div()(a, b)
+
+
+def neg(x):
+    """-x."""
+    return Neg()(x)
+
+
+def pow(base, exponent):
+    """base ** exponent, broadcasting; both may be tensors."""
+    return Pow()(base, exponent)
+
+
+def exp(x):
+    """e ** x."""
+    return Exp()(x)
+
+
+def log(x):
+    """Natural logarithm."""
+    return Log()(x)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return Log1p()(x)
+
+
+def sqrt(x):
+    """Square root."""
+    return Sqrt()(x)
+
+
+def abs(x):
+    """|x|; its gradient at 0 is 0."""
+    return Abs()(x)
+
+
+def sin(x):
+    return Sin()(x)
+
+
+def cos(x):
+    return Cos()(x)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x; no gradient."""
+    return _no_grad_map(np.sign, x)
+
+
+def maximum(a, b):
+    """Elementwise maximum; on a tie each input gets half the gradient."""
+    return Maximum()(a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum; on a tie each input gets half the gradient."""
+    return Minimum()(a, b)
+
+
+def clamp(x, min=None, max=None):
+    """x limited to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp()(x, low=_plain(min), high=_plain(max))
+
+
+clip = clamp
+
+
+def where(condition, input, other):
+    """input where condition holds, else other (broadcasting). No gradient for condition."""
+    return Where()(_plain(condition), input, other)
+
+
+def cast(x, dtype):
+    """x converted to `dtype`; differentiable between floating dtypes."""
+    dtype = np.dtype(dtype)
+    if isinstance(x, Tensor) and dtype.kind not in "fc":
+        return type(x)._from_array(x.data.astype(dtype))
+    return Cast()(x, dtype=dtype)
+
+
+def clone(x):
+    """A differentiable copy of x."""
+    return Cast()(x, dtype=np.asarray(x.data if isinstance(x, Tensor) else x).dtype)
+
+
+def _plain(value):
+    """A Tensor argument that takes no gradient (a bound, a condition) as its array."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _no_grad_map(ufunc, *args):
+    """Apply a NumPy function to the data; the result is outside any graph."""
+    result = ufunc(*(_plain(a) for a in args))
+    tensor_type = next((type(a) for a in args if isinstance(a, Tensor)), None)
+    if tensor_type is None:
+        return result
+    return tensor_type._from_array(np.asarray(result))
+
+
+def eq(a, b):
+    return _no_grad_map(np.equal, a, b)
+
+
+def ne(a, b):
+    return _no_grad_map(np.not_equal, a, b)
+
+
+def lt(a, b):
+    return _no_grad_map(np.less, a, b)
+
+
+def le(a, b):
+    return _no_grad_map(np.less_equal, a, b)
+
+
+def gt(a, b):
+    return _no_grad_map(np.greater, a, b)
+
+
+def ge(a, b):
+    return _no_grad_map(np.greater_equal, a, b)

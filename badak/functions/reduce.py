@@ -1,0 +1,155 @@
+"""Reductions: sum, mean, max/min (with and without dim), amax/amin, argmax/argmin.
+
+Each takes PyTorch's `dim`/`keepdim` or NumPy's `axis`/`keepdims`. Tie rules follow PyTorch:
+amax/amin (and max/min over all elements) share the gradient equally among ties, max(dim) and
+min(dim) give it to the returned index.
+"""
+
+from collections import namedtuple
+
+from badak.backend import np
+from badak.engine import Function, Tensor
+from badak.functions._args import const, normalize_dims, resolve_dim
+from badak.functions.shape import BroadcastTo, reshape
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _expand(grad, input_shape, axes, keepdim):
+    """A reduced gradient broadcast back to the input's shape (axes None: all of them)."""
+    if not keepdim and grad.ndim:  # a 0-d gradient broadcasts as it is
+        kept = tuple(1 if axes is None or i in axes else s for i, s in enumerate(input_shape))
+        grad = reshape(grad, kept)
+    return BroadcastTo()(grad, shape=input_shape)
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdim):
+        self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        return (_expand(grad, self.input_shape, self.axes, self.keepdim),)
+
+
+class MaskedReduce(Function):
+    """amax/amin/max/min: forward on arrays; backward routes the gradient through a fixed mask."""
+
+    def forward(self, x, axes, keepdim, reduce, mask):
+        self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        self.weights = mask  # each input element's share of its reduced output's gradient
+        return reduce
+
+    def backward(self, grad):
+        return (_expand(grad, self.input_shape, self.axes, self.keepdim) * self.weights,)
+
+
+def _reduce_args(name, x, dim, keepdim, axis, keepdims):
+    if dim is None and axis is None and keepdims is None:
+        return None, bool(keepdim)  # all dims: the common case, kept cheap
+    dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
+    return normalize_dims(name, dim, np.ndim(x)), keepdim
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Sum over `dim` (all dims when None). Shape: x's without dim, or with it as 1 if keepdim."""
+    axes, keepdim = _reduce_args("sum", x, dim, keepdim, axis, keepdims)
+    return Sum()(x, axes=axes, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Mean over `dim` (all dims when None); over no element it is NaN, as in NumPy."""
+    axes, keepdim = _reduce_args("mean", x, dim, keepdim, axis, keepdims)
+    shape = np.shape(x)
+    count = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+    total = Sum()(x, axes=axes, keepdim=keepdim)
+    return total / const(count, total) if count else total * const(np.nan, total)
+
+
+def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
+    """Values of amax/amin and the gradient shares: equal among ties."""
+    axes, keepdim = _reduce_args(name, x, dim, keepdim, axis, keepdims)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.size == 0:
+        raise RuntimeError(f"{name}: the reduction over an empty tensor has no identity")
+    values = pick(data, axis=axes, keepdims=True)
+    hits = data == values
+    weights = (hits / hits.sum(axis=axes, keepdims=True)).astype(data.dtype)
+    out = (
+        values
+        if keepdim
+        else values.reshape([s for i, s in enumerate(data.shape) if i not in axes])
+    )
+    return MaskedReduce()(x, axes=axes, keepdim=keepdim, reduce=out, mask=weights)
+
+
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Maximum over `dim`; tied maxima share the gradient equally."""
+    return _extreme("amax", x, dim, keepdim, axis, keepdims, np.max)
+
+
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Minimum over `dim`; tied minima share the gradient equally."""
+    return _extreme("amin", x, dim, keepdim, axis, keepdims, np.min)
+
+
+def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
+    """max(dim)/min(dim): (values, indices); the gradient goes to the returned index."""
+    dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
+    if dim is None:
+        return (amax if arg is np.argmax else amin)(x)
+    if isinstance(dim, tuple):
+        raise TypeError(f"{name}: dim must be one int when indices are returned, got {dim}")
+    (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.ndim == 0:
+        index = np.zeros((), dtype=np.int64)
+        weights = np.ones((), dtype=data.dtype)
+        values = data
+    else:
+        if data.shape[axis] == 0:
+            raise IndexError(f"{name}: dim {dim} has size 0")
+        index = np.expand_dims(arg(data, axis=axis), axis)
+        values = np.take_along_axis(data, index, axis=axis)
+        weights = np.zeros_like(data)
+        np.put_along_axis(weights, index, 1, axis=axis)
+        if not keepdim:
+            index, values = index.squeeze(axis), values.squeeze(axis)
+    axes = (axis,) if data.ndim else ()
+    out = MaskedReduce()(x, axes=axes, keepdim=keepdim, reduce=values, mask=weights)
+    indices = type(x)._from_array(index.astype(np.int64)) if isinstance(x, Tensor) else index
+    return ValuesIndices(out, indices)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Maximum of all elements, or with `dim` the pair (values, indices) as in PyTorch."""
+    return _extreme_with_index("max", x, dim, keepdim, axis, keepdims, np.argmax)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Minimum of all elements, or with `dim` the pair (values, indices) as in PyTorch."""
+    return _extreme_with_index("min", x, dim, keepdim, axis, keepdims, np.argmin)
+
+
+def _arg_extreme(name, x, dim, keepdim, axis, keepdims, arg):
+    dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if dim is None:
+        index = np.asarray(arg(data.reshape(-1)))
+        if keepdim:
+            index = index.reshape((1,) * data.ndim)
+    else:
+        (axis,) = normalize_dims(name, dim, data.ndim) or (0,)
+        index = arg(data, axis=axis, keepdims=keepdim) if data.ndim else np.asarray(0)
+    index = np.asarray(index, dtype=np.int64)
+    return type(x)._from_array(index) if isinstance(x, Tensor) else index
+
+
+def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the maximum (of the flattened tensor when dim is None); int64, no gradient."""
+    return _arg_extreme("argmax", x, dim, keepdim, axis, keepdims, np.argmax)
+
+
+def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the minimum (of the flattened tensor when dim is None); int64, no gradient."""
+    return _arg_extreme("argmin", x, dim, keepdim, axis, keepdims, np.argmin)

@@ -1,0 +1,237 @@
+"""Shape operations: reshape, permute, broadcast_to / sum_to, indexing, cat / stack.
+
+`unbroadcast(grad, shape)` is the one place where broadcasting is undone; every binary operation's
+backward calls it.
+"""
+
+from badak.backend import np
+from badak.engine import Function, Tensor
+from badak.functions._args import normalize_dims, shape_arg
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:  # raised before any graph is recorded
+            raise ValueError(f"reshape: cannot reshape shape {x.shape} to {shape}") from None
+
+    def backward(self, grad):
+        return (reshape(grad, self.input_shape),)
+
+
+class Permute(Function):
+    def forward(self, x, dims):
+        self.dims = dims
+        return x.transpose(dims)
+
+    def backward(self, grad):
+        return (permute(grad, tuple(np.argsort(self.dims))),)
+
+
+class BroadcastTo(Function):
+    def forward(self, x, shape):
+        self.input_shape = np.shape(x)
+        return _broadcast_view(x, shape)
+
+    def backward(self, grad):
+        return (sum_to(grad, self.input_shape),)
+
+
+class SumTo(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
+        )
+        out = x.sum(axis=axes, keepdims=True)
+        return out.reshape(shape) if lead else out
+
+    def backward(self, grad):
+        return (broadcast_to(grad, self.input_shape),)
+
+
+class GetItem(Function):
+    def forward(self, x, index):
+        self.input_shape = x.shape
+        self.index = index
+        return x[index]
+
+    def backward(self, grad):
+        return (GetItemGrad()(grad, index=self.index, shape=self.input_shape),)
+
+
+class GetItemGrad(Function):
+    """Scatters a gradient back into zeros of the indexed array's shape; repeats accumulate."""
+
+    def forward(self, grad, index, shape):
+        self.index = index
+        out = np.zeros(shape, dtype=grad.dtype)
+        if _is_basic(index):
+            out[index] = grad  # a basic index names each element at most once
+        else:
+            np.add.at(out, index, grad)
+        return out
+
+    def backward(self, grad):
+        return (get_item(grad, self.index),)
+
+
+class Cat(Function):
+    def forward(self, *xs, dim):
+        self.dim = dim
+        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    def backward(self, grad):
+        starts = (0, *self.bounds)
+        stops = (*self.bounds, grad.shape[self.dim])
+        lead = (slice(None),) * self.dim
+        return tuple(grad[(*lead, slice(a, b))] for a, b in zip(starts, stops))
+
+
+# ----------------------------------------------------------------------------------------------
+# Public functions
+# ----------------------------------------------------------------------------------------------
+def reshape(x, *shape):
+    """x with a new shape of the same size; one dimension may be -1. Shape: `shape`."""
+    shape = shape_arg(shape)
+    if np.shape(x) == shape:
+        return x
+    return Reshape()(x, shape=shape)
+
+
+view = reshape
+
+
+def permute(x, *dims):
+    """x with its dims reordered: output dim i is input dim dims[i]."""
+    dims = shape_arg(dims)
+    ndim = np.ndim(x)
+    if sorted(d % max(ndim, 1) for d in dims) != list(range(ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of {ndim} dims")
+    dims = tuple(d % ndim for d in dims)
+    if dims == tuple(range(ndim)):
+        return x
+    return Permute()(x, dims=dims)
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    """x with dims dim0 and dim1 swapped (the last two by default)."""
+    ndim = np.ndim(x)
+    (a,), (b,) = normalize_dims("transpose", dim0, ndim), normalize_dims("transpose", dim1, ndim)
+    dims = list(range(ndim))
+    dims[a], dims[b] = dims[b], dims[a]
+    return permute(x, tuple(dims))
+
+
+def squeeze(x, dim=None):
+    """x without size-1 dims (all of them, or those in `dim` that have size 1)."""
+    shape = np.shape(x)
+    dims = normalize_dims("squeeze", dim, len(shape))
+    return reshape(x, tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(x, dim):
+    """x with a size-1 dim inserted at `dim` (in [-ndim-1, ndim])."""
+    shape = list(np.shape(x))
+    (position,) = normalize_dims("unsqueeze", dim, len(shape) + 1)
+    shape.insert(position, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """x with dims start_dim..end_dim merged into one."""
+    shape = np.shape(x)
+    if not shape:
+        return reshape(x, (1,))
+    (start,), (end,) = (normalize_dims("flatten", d, len(shape)) for d in (start_dim, end_dim))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, (*shape[:start], -1, *shape[end + 1 :]))
+
+
+def _broadcast_view(x, shape):
+    """np.broadcast_to without its Python overhead: a read-only view with zero strides."""
+    if not (isinstance(x, np.ndarray) and x.flags.c_contiguous):
+        return np.broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    strides = (0,) * lead + tuple(
+        0 if size == 1 else stride for size, stride in zip(x.shape, x.strides)
+    )
+    view = np.ndarray(shape, x.dtype, buffer=x, strides=strides)
+    view.flags.writeable = False
+    return view
+
+
+def broadcast_to(x, *shape):
+    """x broadcast to `shape`; its gradient is summed back."""
+    shape = shape_arg(shape)
+    x_shape = np.shape(x)
+    if x_shape == shape:
+        return x
+    if len(x_shape) > len(shape) or any(
+        a != b and a != 1 for a, b in zip(x_shape[::-1], shape[::-1])
+    ):
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x_shape} to {shape}")
+    return BroadcastTo()(x, shape=shape)
+
+
+def sum_to(x, *shape):
+    """x summed down to `shape`, the inverse of broadcasting to x's shape."""
+    shape = shape_arg(shape)
+    if np.shape(x) == shape:
+        return x
+    return SumTo()(x, shape=shape)
+
+
+def unbroadcast(grad, shape):
+    """The gradient of a broadcast input: grad summed back to the input's shape."""
+    return grad if grad.shape == shape else SumTo()(grad, shape=shape)
+
+
+def as_index(index):
+    """An index with Tensors and lists turned into arrays, ready for NumPy indexing."""
+    if isinstance(index, tuple):
+        return tuple(as_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+
+
+def get_item(x, index):
+    """x[index] with basic or advanced indexing; repeated indices accumulate their gradients."""
+    return GetItem()(x, index=as_index(index))
+
+
+def cat(tensors, dim=0):
+    """Tensors joined along an existing dim; all other dims must agree."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    ndim = np.ndim(tensors[0])
+    (dim,) = normalize_dims("cat", dim, ndim)
+    return Cat()(*tensors, dim=dim)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Tensors of one shape joined along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {np.shape(t) for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
