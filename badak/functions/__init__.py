@@ -1,6 +1,7 @@
 """badak's differentiable functions, one file per family; Tensor methods delegate here."""
 
 from badak.functions.activation import (
+    dropout,
     leaky_relu,
     log_softmax,
     logsumexp,
@@ -39,6 +40,15 @@ from badak.functions.elementwise import (
     where,
 )
 from badak.functions.linalg import linear, matmul
+from badak.functions.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    kl_div,
+    mse_loss,
+    nll_loss,
+    one_hot,
+)
 from badak.functions.reduce import amax, amin, argmax, argmin, max, mean, min, sum
 from badak.functions.shape import (
     as_index,
@@ -59,10 +69,12 @@ from badak.functions.shape import (
 )
 
 __all__ = [
-    "abs", "add", "amax", "amin", "argmax", "argmin", "as_index", "broadcast_to", "cast", "cat",
-    "clamp", "clip", "clone", "concatenate", "cos", "div", "eq", "exp", "flatten", "ge",
-    "get_item", "gt", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax", "logsumexp",
-    "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "ne", "neg", "permute",
-    "pow", "relu", "reshape", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack",
-    "sub", "sum", "sum_to", "tanh", "transpose", "unbroadcast", "unsqueeze", "view", "where",
+    "abs", "add", "amax", "amin", "argmax", "argmin", "as_index", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "broadcast_to", "cast", "cat", "clamp", "clip", "clone",
+    "concatenate", "cos", "cross_entropy", "div", "dropout", "eq", "exp", "flatten", "ge",
+    "get_item", "gt", "kl_div", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
+    "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mse_loss", "mul",
+    "ne", "neg", "nll_loss", "one_hot", "permute", "pow", "relu", "reshape", "sigmoid", "sign",
+    "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose",
+    "unbroadcast", "unsqueeze", "view", "where",
 ]  # fmt: skip

@@ -10,11 +10,26 @@ from badak.functions._args import const, normalize_dims
 from badak.functions.elementwise import exp
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
+from badak.random import default_generator
 
 
 def _wide(x):
     """x in at least float32, for sums of exponentials."""
     return x.astype(np.float32) if x.dtype == np.float16 else x
+
+
+def log_normalizer(x, dim):
+    """x - max(x) and log(sum(exp(x - max(x)))) along `dim`, the latter accurate to the last bit.
+
+    The sum holds one exact 1 (from a maximum); it is left out and added back with log1p, so a
+    dominant class (logits [30, 0, ...]) gets log(1 + 1e-13) rather than log(1.0) = 0.
+    Shapes: shifted like x; the normaliser with `dim` kept as size 1.
+    """
+    top = np.expand_dims(np.argmax(x, axis=dim), dim)
+    shifted = x - np.take_along_axis(x, top, axis=dim)
+    e = np.exp(shifted)
+    np.put_along_axis(e, top, 0, axis=dim)
+    return shifted, np.log1p(e.sum(axis=dim, keepdims=True))
 
 
 class Sigmoid(Function):
@@ -80,9 +95,8 @@ class LogSoftmax(Function):
 
     def forward(self, x, dim):
         self.dim = dim
-        wide = _wide(x)
-        shifted = wide - wide.max(axis=dim, keepdims=True)
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        shifted, normalizer = log_normalizer(_wide(x), dim)
+        shifted -= normalizer
         return shifted.astype(x.dtype, copy=False)
 
     def backward(self, grad):
@@ -108,6 +122,15 @@ class LogSumExp(Function):
         x = self.inputs[0]
         y = _expand(self.output, self.input_shape, self.axes, self.keepdim)
         return (_expand(grad, self.input_shape, self.axes, self.keepdim) * exp(x - y),)
+
+
+class Dropout(Function):
+    def forward(self, x, keep):
+        self.keep = keep  # the mask, already scaled by 1 / (1 - p)
+        return x * keep
+
+    def backward(self, grad):
+        return (grad * self.keep,)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -151,3 +174,21 @@ def log_softmax(x, dim=-1):
 def logsumexp(x, dim=None, keepdim=False):
     """log(sum(exp(x))) over `dim` (all dims when None), computed stably."""
     return LogSumExp()(x, axes=normalize_dims("logsumexp", dim, np.ndim(x)), keepdim=keepdim)
+
+
+def dropout(x, p=0.5, training=True, generator=None):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); x when not training.
+
+    The mask is drawn from badak's generator (or `generator`), so `badak.manual_seed` repeats it.
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+    if not training or p == 0:
+        return x
+    data = x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else np.asarray(x)
+    rng = generator or default_generator()
+    if p == 1:
+        keep = np.zeros(data.shape, data.dtype)
+    else:
+        keep = (rng.random(data.shape, dtype=np.float32) >= p) * const(1 / (1 - p), data)
+    return Dropout()(x, keep=keep.astype(data.dtype, copy=False))
