@@ -117,6 +117,9 @@ def _scalar_like(value, dtype):
 
 
 _PYTHON_SCALARS = (int, float, bool)
+# NumPy 2 treats Python scalars as weak (NEP 50): float32 * 2.0 stays float32 without a cast.
+# NumPy 1 promotes 0-d arrays by value, so there every scalar is cast to the tensor's dtype.
+_SCALARS_NEED_CAST = int(np.__version__.split(".")[0]) < 2
 
 
 # ----------------------------------------------------------------------------------------------
@@ -135,8 +138,8 @@ class Function:
     # backward which gradients to compute.
 
     def __call__(self, *args, **kwargs):
-        # One pass over the arguments: Tensors give arrays, Python scalars are cast afterwards to
-        # the first Tensor's dtype (they may come before it, as in `2 - x`).
+        # One pass over the arguments: Tensors give arrays; Python scalars take the first
+        # Tensor's dtype (it may come after them, as in `2 - x`).
         arrays = []
         tensor = None
         requires_grad = False
@@ -145,14 +148,16 @@ class Function:
             if isinstance(arg, Tensor):
                 if tensor is None:
                     tensor = arg
-                requires_grad = requires_grad or arg.requires_grad
+                if arg.requires_grad:
+                    requires_grad = True
                 arrays.append(arg.data)
             else:
-                scalars = scalars or type(arg) in _PYTHON_SCALARS
+                if type(arg) in _PYTHON_SCALARS:
+                    scalars = True
                 arrays.append(arg)
         if tensor is None:
             return self.forward(*args, **kwargs)
-        if scalars:
+        if scalars and (_SCALARS_NEED_CAST or tensor.data.dtype.kind not in "fc"):
             dtype = tensor.data.dtype
             arrays = [_scalar_like(a, dtype) if type(a) in _PYTHON_SCALARS else a for a in arrays]
 

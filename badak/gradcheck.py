@@ -110,7 +110,7 @@ def gradcheck(
             )
             message = (
                 f"{name}: gradient of input {position} differs at index {tuple(map(int, worst))}: "
-                f"backward gives {a[worst]!r}, central differences give {n[worst]!r} "
+                f"backward gives {float(a[worst])!r}, central differences give {float(n[worst])!r} "
                 f"(atol={atol}, rtol={rtol})"
             )
             if raise_exception:

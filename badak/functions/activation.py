@@ -113,7 +113,8 @@ class LogSumExp(Function):
         wide = _wide(x)
         top = wide.max(axis=axes, keepdims=True)
         top = np.where(np.isfinite(top), top, const(0, top))  # rows of -inf give -inf, not NaN
-        out = np.log(np.exp(wide - top).sum(axis=axes, keepdims=True)) + top
+        with np.errstate(divide="ignore"):  # log(0) = -inf for a row of -inf, as intended
+            out = np.log(np.exp(wide - top).sum(axis=axes, keepdims=True)) + top
         if not keepdim:
             out = out.reshape([s for i, s in enumerate(x.shape) if i not in axes])
         return out.astype(x.dtype, copy=False)

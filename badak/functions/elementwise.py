@@ -79,15 +79,15 @@ class Pow(Function):
     def backward(self, grad):
         base, exponent = self.inputs
         need_base, need_exponent = self.needs_input_grad
+        one, zero = const(1, grad), const(0, grad)
         grad_base = grad_exponent = None
-        if need_base:
-            grad_base = unbroadcast(
-                grad * exponent * base ** (exponent - const(1, exponent)), np.shape(base)
-            )
-        if need_exponent:
-            # d/dc b**c = b**c * log(b); PyTorch takes it as 0 where b = 0 and c >= 0
-            log_base = log(where(base == 0, const(1, base), base))
-            grad_exponent = unbroadcast(grad * base**exponent * log_base, np.shape(exponent))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 where masked out
+            if need_base:  # d/db b**c = c * b**(c-1), taken as 0 where c = 0 (PyTorch)
+                slope = where(exponent == 0, zero, exponent * base ** (exponent - one))
+                grad_base = unbroadcast(grad * slope, np.shape(base))
+            if need_exponent:  # d/dc b**c = b**c * log(b), taken as 0 where b = 0 (PyTorch)
+                log_base = log(where(base == 0, one, base))
+                grad_exponent = unbroadcast(grad * base**exponent * log_base, np.shape(exponent))
         return grad_base, grad_exponent
 
 

@@ -67,6 +67,12 @@ def matmul(a, b):
         raise ValueError(f"matmul: both operands need at least 1 dim, got {a_shape} and {b_shape}")
     if a_shape[-1] != b_shape[0 if len(b_shape) == 1 else -2]:
         raise ValueError(f"matmul: shapes {a_shape} and {b_shape} do not align")
+    try:
+        np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch dims of {a_shape} and {b_shape} do not broadcast"
+        ) from None
     return MatMul()(a, b)
 
 

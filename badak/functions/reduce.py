@@ -35,10 +35,10 @@ class Sum(Function):
 class MaskedReduce(Function):
     """amax/amin/max/min: forward on arrays; backward routes the gradient through a fixed mask."""
 
-    def forward(self, x, axes, keepdim, reduce, mask):
+    def forward(self, x, axes, keepdim, values, weights):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
-        self.weights = mask  # each input element's share of its reduced output's gradient
-        return reduce
+        self.weights = weights  # each input element's share of its reduced output's gradient
+        return values
 
     def backward(self, grad):
         return (_expand(grad, self.input_shape, self.axes, self.keepdim) * self.weights,)
@@ -70,6 +70,8 @@ def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
     """Values of amax/amin and the gradient shares: equal among ties."""
     axes, keepdim = _reduce_args(name, x, dim, keepdim, axis, keepdims)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if axes is None:
+        axes = tuple(range(data.ndim))
     if data.size == 0:
         raise RuntimeError(f"{name}: the reduction over an empty tensor has no identity")
     values = pick(data, axis=axes, keepdims=True)
@@ -80,7 +82,7 @@ def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
         if keepdim
         else values.reshape([s for i, s in enumerate(data.shape) if i not in axes])
     )
-    return MaskedReduce()(x, axes=axes, keepdim=keepdim, reduce=out, mask=weights)
+    return MaskedReduce()(x, axes=axes, keepdim=keepdim, values=out, weights=weights)
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -116,7 +118,7 @@ def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
         if not keepdim:
             index, values = index.squeeze(axis), values.squeeze(axis)
     axes = (axis,) if data.ndim else ()
-    out = MaskedReduce()(x, axes=axes, keepdim=keepdim, reduce=values, mask=weights)
+    out = MaskedReduce()(x, axes=axes, keepdim=keepdim, values=values, weights=weights)
     indices = type(x)._from_array(index.astype(np.int64)) if isinstance(x, Tensor) else index
     return ValuesIndices(out, indices)
 

@@ -110,9 +110,10 @@ def permute(x, *dims):
     """x with its dims reordered: output dim i is input dim dims[i]."""
     dims = shape_arg(dims)
     ndim = np.ndim(x)
-    if sorted(d % max(ndim, 1) for d in dims) != list(range(ndim)):
+    axes = tuple(d + ndim if d < 0 else d for d in dims)
+    if sorted(axes) != list(range(ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {ndim} dims")
-    dims = tuple(d % ndim for d in dims)
+    dims = axes
     if dims == tuple(range(ndim)):
         return x
     return Permute()(x, dims=dims)
@@ -218,8 +219,16 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    ndim = np.ndim(tensors[0])
-    (dim,) = normalize_dims("cat", dim, ndim)
+    shapes = [np.shape(t) for t in tensors]
+    (dim,) = normalize_dims("cat", dim, len(shapes[0]))
+    for i, shape in enumerate(shapes):
+        if len(shape) != len(shapes[0]) or any(
+            a != b for d, (a, b) in enumerate(zip(shape, shapes[0])) if d != dim
+        ):
+            raise ValueError(
+                f"cat: tensor {i} has shape {shape} and tensor 0 has {shapes[0]}; "
+                f"they must agree outside dim {dim}"
+            )
     return Cat()(*tensors, dim=dim)
 
 
