@@ -25,9 +25,16 @@ def is_grad_enabled():
 
 
 class _GradModeContext:
-    """Sets grad mode for a `with` block or, used as a decorator, for each call of a function."""
+    """Sets grad mode for a `with` block or, used as a decorator, for each call of a function.
+
+    Works as `@no_grad()` and, as in PyTorch, as a bare `@no_grad`.
+    """
 
     mode = None
+
+    def __new__(cls, func=None, *args):
+        self = super().__new__(cls)
+        return self(func) if callable(func) else self
 
     def __enter__(self):
         self._previous = _GradMode.enabled
@@ -101,19 +108,26 @@ def _default_array(value, dtype=None):
     return array
 
 
-def _scalar_like(value, dtype):
-    """A Python scalar as an array operand: it takes the tensor's dtype, as in PyTorch.
+def _is_scalar(value):
+    return type(value) in _PYTHON_SCALARS or isinstance(value, np.generic)
 
-    A float with an integer or bool tensor gives float32 (PyTorch's default dtype); an int with
-    a bool tensor gives int64.
-    """
-    if dtype.kind in "fc":
-        return dtype.type(value)
-    if type(value) is float:
-        return np.float32(value)
-    if dtype.kind == "b" and type(value) is int:
-        return np.int64(value)
-    return dtype.type(value)
+
+def _with_scalars_cast(arrays, dtype):
+    """Scalars take the tensor's dtype, as in PyTorch; a float scalar with an integer or bool
+    tensor makes the operation float32 (PyTorch's default dtype), and an int scalar with a bool
+    tensor int64."""
+    scalars = [a for a in arrays if _is_scalar(a)]
+    if not scalars:
+        return arrays
+    if dtype.kind in "biu" and any(np.asarray(a).dtype.kind == "f" for a in scalars):
+        dtype = np.dtype(np.float32)
+        return [
+            dtype.type(a) if _is_scalar(a) else a.astype(dtype) if a.dtype.kind in "biu" else a
+            for a in arrays
+        ]
+    if dtype.kind == "b" and any(np.asarray(a).dtype.kind in "iu" for a in scalars):
+        dtype = np.dtype(np.int64)
+    return [dtype.type(a) if _is_scalar(a) else a for a in arrays]
 
 
 _PYTHON_SCALARS = (int, float, bool)
@@ -153,13 +167,14 @@ class Function:
                 arrays.append(arg.data)
             else:
                 if type(arg) in _PYTHON_SCALARS:
+                    scalars = scalars or _SCALARS_NEED_CAST
+                elif isinstance(arg, np.generic):  # NumPy scalars are not weak: always cast
                     scalars = True
                 arrays.append(arg)
         if tensor is None:
             return self.forward(*args, **kwargs)
-        if scalars and (_SCALARS_NEED_CAST or tensor.data.dtype.kind not in "fc"):
-            dtype = tensor.data.dtype
-            arrays = [_scalar_like(a, dtype) if type(a) in _PYTHON_SCALARS else a for a in arrays]
+        if scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1):
+            arrays = _with_scalars_cast(arrays, tensor.data.dtype)
 
         out = self.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:

@@ -185,16 +185,21 @@ def _split(grad, share_a, shapes):
 
 
 class Clamp(Function):
-    def forward(self, x, low=None, high=None):
-        self.passes = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            self.passes &= x >= low
-        if high is not None:
-            self.passes &= x <= high
-        return np.clip(x, low, high).astype(x.dtype, copy=False)
+    """min(max(x, low), high); a None bound is absent. Bounds may be tensors with gradients."""
+
+    def forward(self, x, low, high):
+        raised = x if low is None else np.maximum(x, low)
+        to_high = np.zeros(raised.shape, bool) if high is None else raised > high
+        to_low = np.zeros(raised.shape, bool) if low is None else (x < low) & ~to_high
+        # at a bound the gradient stays with x, as in PyTorch
+        self.masks = ~(to_low | to_high), to_low, to_high
+        return raised if high is None else np.minimum(raised, high)
 
     def backward(self, grad):
-        return (grad * self.passes,)  # at a bound the gradient passes, as in PyTorch
+        return tuple(
+            unbroadcast(grad * mask, np.shape(arg)) if needed else None
+            for mask, arg, needed in zip(self.masks, self._arrays, self.needs_input_grad)
+        )
 
 
 class Where(Function):
@@ -306,7 +311,7 @@ def clamp(x, min=None, max=None):
     """x limited to [min, max]; the gradient passes where min <= x <= max."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp()(x, low=_plain(min), high=_plain(max))
+    return Clamp()(x, min, max)
 
 
 clip = clamp

@@ -147,18 +147,16 @@ class CrossEntropy(Function):
         dim = _class_dim(x)
         if not self._graph_backward:
             return (_times_upstream(self.gradient, grad, self.reduction, dim),)
-        # Under create_graph the same gradient is rebuilt from softmax(x), so it differentiates.
-        shape = np.shape(x)
+        # Under create_graph: forward's accurate value, plus A * softmax(x) minus its own value,
+        # a term that is zero but carries the derivative (the rest of the gradient is constant).
         t = self.targets
         scale = t.mean_scale(self.reduction, self.hard.dtype)
-        coefficient = (self.hard + self.smooth * t.class_weight.sum()) * scale
-        constant = np.zeros((len(t.valid), len(t.class_weight)), self.hard.dtype)
-        constant -= (self.smooth * scale)[:, None] * t.class_weight
-        constant[t.picked] -= self.hard * scale
-        coefficient = _unrows(np.broadcast_to(coefficient[:, None], constant.shape), shape)
-        valid = _unrows(np.broadcast_to(t.valid[:, None], constant.shape), shape)
-        gradient = softmax(x, dim) * coefficient.astype(x.dtype) + _unrows(constant, shape)
-        gradient = where(valid, gradient, const(0, x))
+        coefficient = ((self.hard + self.smooth * t.class_weight.sum()) * scale)[:, None]
+        shape = (len(t.valid), len(t.class_weight))
+        coefficient = _unrows(np.broadcast_to(coefficient, shape), np.shape(x)).astype(x.dtype)
+        valid = _unrows(np.broadcast_to(t.valid[:, None], shape), np.shape(x))
+        varying = softmax(where(valid, x, const(0, x)), dim) * coefficient  # NaN rows stay out
+        gradient = where(valid, varying - varying.data, const(0, x)) + self.gradient
         return (_times_upstream(gradient, grad, self.reduction, dim),)
 
 
@@ -258,7 +256,8 @@ class NLLLoss(Function):
         with np.errstate(invalid="ignore"):
             losses = np.where(targets.valid, -targets.row_weight * rows[targets.picked], 0)
         gradient = np.zeros_like(rows)
-        gradient[targets.picked] = -targets.row_weight * targets.mean_scale(reduction, rows.dtype)
+        scale = targets.mean_scale(reduction, rows.dtype)
+        gradient[targets.picked] = 0 - targets.row_weight * scale  # +0.0 where ignored
         self.gradient = _unrows(gradient, x.shape).astype(x.dtype, copy=False)
         self.reduction = reduction
         return _reduced(losses, targets.weight_sum, reduction, target.shape, x.dtype)
@@ -306,7 +305,7 @@ class BinaryCrossEntropy(Function):
     """-w * (t * log x + (1 - t) * log(1 - x)) per element, each log clamped at -100 (PyTorch)."""
 
     def forward(self, x, t, weight):
-        self.weight = 1 if weight is None else weight
+        self.weight = const(1, x) if weight is None else weight.astype(x.dtype, copy=False)
         floor = const(-100, x)
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(x), floor)
@@ -353,11 +352,11 @@ class BinaryCrossEntropyWithLogits(Function):
     """w * ((1 - t) * x + l * softplus(-x)) with l = 1 + (pos_weight - 1) * t, stable for any x."""
 
     def forward(self, x, t, weight, pos_weight):
-        self.weight = const(1, x) if weight is None else weight
-        self.pos_weight = pos_weight
+        self.weight = const(1, x) if weight is None else weight.astype(x.dtype, copy=False)
+        self.pos_weight = None if pos_weight is None else pos_weight.astype(x.dtype, copy=False)
         one = const(1, x)
         softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, const(0, x))
-        log_weight = one if pos_weight is None else one + (pos_weight - one) * t
+        log_weight = one if pos_weight is None else one + (self.pos_weight - one) * t
         return self.weight * ((one - t) * x + log_weight * softplus_neg)
 
     def backward(self, grad):
@@ -420,8 +419,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """
     name = "kl_div"
     check_same_shape(name, input, target)
-    if reduction != "batchmean":
+    if size_average is not None or reduce is not None:
         reduction = check_reduction(name, reduction, size_average, reduce)
+    if reduction not in ("none", "batchmean", "mean", "sum"):
+        raise ValueError(
+            f"{name}: reduction must be 'none', 'batchmean', 'mean' or 'sum', got {reduction!r}"
+        )
     if log_target:
         losses = exp(target) * (target - input)
     else:
@@ -448,11 +451,13 @@ def one_hot(tensor, num_classes=-1):
     if indices.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, got dtype {indices.dtype}")
     if indices.size and indices.min() < 0:
-        raise ValueError(f"one_hot: class indices must be non-negative, got {indices.min()}")
+        raise IndexError(f"one_hot: class indices must be non-negative, got {indices.min()}")
     if num_classes == -1:
-        num_classes = int(indices.max()) + 1 if indices.size else 0
+        if not indices.size:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass it")
+        num_classes = int(indices.max()) + 1
     elif indices.size and indices.max() >= num_classes:
-        raise ValueError(
+        raise IndexError(
             f"one_hot: class index {indices.max()} is not below num_classes={num_classes}"
         )
     out = (indices[..., None] == np.arange(num_classes)).astype(np.int64)

@@ -171,6 +171,11 @@ def broadcast_to(x, *shape):
     """x broadcast to `shape`; its gradient is summed back."""
     shape = shape_arg(shape)
     x_shape = np.shape(x)
+    lead = len(shape) - len(x_shape)
+    if -1 in shape[lead:]:  # -1 keeps that dim's size, as in PyTorch's expand
+        shape = shape[:lead] + tuple(
+            x_shape[i] if s == -1 else s for i, s in enumerate(shape[lead:])
+        )
     if x_shape == shape:
         return x
     if len(x_shape) > len(shape) or any(
@@ -209,9 +214,34 @@ def _is_basic(index):
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _ints_apart_from_arrays(index):
+    """True where NumPy and PyTorch differ: ints and integer arrays together (no None or masks)."""
+    if not isinstance(index, tuple) or not any(_is_int(p) for p in index):
+        return False
+    arrays = [p for p in index if isinstance(p, np.ndarray)]
+    return (
+        bool(arrays)
+        and all(p.dtype.kind in "iu" for p in arrays)
+        and all(p is not None for p in index)
+    )
+
+
 def get_item(x, index):
-    """x[index] with basic or advanced indexing; repeated indices accumulate their gradients."""
-    return GetItem()(x, index=as_index(index))
+    """x[index] with basic or advanced indexing; repeated indices accumulate their gradients.
+
+    Where NumPy and PyTorch differ (an int and an index array with a slice between them),
+    PyTorch's rule holds: the ints select first, then the arrays index what is left.
+    """
+    index = as_index(index)
+    if _ints_apart_from_arrays(index):
+        ints_only = tuple(p if _is_int(p) or p is Ellipsis else slice(None) for p in index)
+        rest = tuple(p for p in index if not _is_int(p))
+        return get_item(GetItem()(x, index=ints_only), rest)
+    return GetItem()(x, index=index)
 
 
 def cat(tensors, dim=0):

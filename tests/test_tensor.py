@@ -1,0 +1,162 @@
+"""The Tensor protocol: hashing, NumPy interplay, conversions, in-place updates, comparisons."""
+
+import operator
+
+import numpy as np
+import pytest
+import torch
+
+import badak
+
+
+@pytest.fixture(autouse=True)
+def grad_mode_restored():
+    yield
+    badak.set_grad_enabled(True)
+
+
+def leaf(values, dtype=np.float32):
+    return badak.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def close(tensor, expected, rtol=1e-6):
+    np.testing.assert_allclose(np.asarray(tensor.data), expected, rtol=rtol, atol=0)
+
+
+# --- Tensor protocol ----------------------------------------------------------------------------
+def test_tensors_hash_by_identity():
+    a, b = badak.tensor([1.0]), badak.tensor([1.0])
+    assert len({a, b, a}) == 2
+    table = {a: "a", b: "b"}
+    assert table[a] == "a" and table[b] == "b"
+
+
+@pytest.mark.parametrize("op, expected_grad", [("mul", [3.0, 4.0]), ("add", [1.0, 1.0])])
+def test_ndarray_on_the_left_gives_a_tensor(op, expected_grad):
+    x = leaf([1.0, 2.0])
+    array = np.array([3.0, 4.0], np.float32)
+    y = array * x if op == "mul" else array + x
+    assert isinstance(y, badak.Tensor) and y.requires_grad
+    y.sum().backward()
+    close(x.grad, expected_grad)
+
+
+def test_array_conversions_and_python_scalars():
+    x = badak.tensor([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(np.asarray(x), x.data)
+    assert np.shares_memory(x.numpy(), x.data)
+    assert len(x) == 2 and x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError):
+        len(badak.tensor(1.0))
+    one = badak.tensor([2.5])
+    assert float(one) == 2.5 and int(one) == 2 and bool(one) and one.item() == 2.5
+    assert not bool(badak.tensor(0.0))
+
+
+def test_many_elements_have_no_single_value():
+    x = badak.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        bool(x)
+    with pytest.raises((RuntimeError, ValueError), match="element"):
+        x.item()
+
+
+def test_iteration_yields_tensors_that_pass_gradients():
+    x = leaf([1.0, 2.0, 3.0])
+    rows = list(x)
+    assert all(isinstance(r, badak.Tensor) and r.shape == () for r in rows)
+    (rows[0] * rows[2] + rows[2]).backward()
+    close(x.grad, [3.0, 0.0, 2.0])
+
+
+def test_detach_shares_data_and_leaves_the_graph():
+    x = leaf([1.0, 2.0])
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    assert x.detach().data is x.data
+
+
+def test_clone_is_a_differentiable_copy():
+    x = leaf([1.0, 2.0])
+    c = x.clone()
+    assert not np.shares_memory(c.data, x.data) and c.grad_fn is not None
+    (c * 2.0).sum().backward()
+    close(x.grad, [2.0, 2.0])
+
+
+def test_shape_queries_and_transpose():
+    x = leaf(np.arange(6).reshape(2, 3))
+    assert x.dim() == 2 == x.ndim and x.size() == (2, 3) == x.shape
+    assert x.size(1) == 3 and x.size(-1) == 3 and x.dtype == np.float32 and x.is_leaf
+    t = x.T
+    assert t.shape == (3, 2) and not t.is_leaf
+    np.testing.assert_array_equal(t.data, x.data.T)
+    (t * badak.tensor(np.arange(6, dtype=np.float32).reshape(3, 2))).sum().backward()
+    close(x.grad, np.arange(6).reshape(3, 2).T)
+
+
+def test_dtype_conversions():
+    x = leaf([1.5, -2.5])
+    assert x.long().dtype == np.int64 and x.long().tolist() == [1, -2]
+    assert not x.long().requires_grad
+    assert x.float().dtype == np.float32 and x.double().dtype == np.float64
+    x.double().sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_zero_fills_in_place():
+    x = badak.tensor([1.0, 2.0])
+    data = x.data
+    assert x.zero_() is x and x.data is data and x.tolist() == [0.0, 0.0]
+
+
+IN_PLACE = {"-=": operator.isub, "+=": operator.iadd, "*=": operator.imul}
+
+
+@pytest.mark.parametrize("op", IN_PLACE)
+def test_in_place_update_under_no_grad_keeps_the_array(op):
+    p = leaf([1.0, 2.0])
+    data = p.data
+    with badak.no_grad():
+        assert IN_PLACE[op](p, badak.tensor([2.0, 2.0])) is p
+    assert p.data is data and p.requires_grad
+    close(p, {"-=": [-1.0, 0.0], "+=": [3.0, 4.0], "*=": [2.0, 4.0]}[op])
+
+
+@pytest.mark.parametrize("op", IN_PLACE)
+def test_in_place_update_of_a_tensor_requiring_grad_raises(op):
+    with pytest.raises(RuntimeError, match="no_grad"):
+        IN_PLACE[op](leaf([1.0, 2.0]), 2.0)
+
+
+def test_comparisons_give_bool_tensors_without_grad():
+    x, y = leaf([1.0, 2.0, 3.0]), badak.tensor([2.0, 2.0, 2.0])
+    results = [x < y, x <= y, x > y, x >= y, x == y, x != y]
+    assert all(r.dtype == np.bool_ and not r.requires_grad for r in results)
+    assert [r.tolist() for r in results[:3]] == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+
+
+def test_max_with_dim_gives_values_indices_and_grad_to_the_index():
+    values = np.array([[1.0, 3.0, 3.0], [5.0, 2.0, 5.0]], np.float32)
+    x = leaf(values)
+    maxima, indices = x.max(1)
+    assert indices.dtype == np.int64 and indices.tolist() == [1, 0]
+    close(maxima, [3.0, 5.0])
+    maxima.sum().backward()
+    close(x.grad, [[0, 1, 0], [1, 0, 0]])
+
+
+def test_max_over_all_shares_the_gradient_among_ties_like_torch():
+    values = np.array([[1.0, 3.0], [3.0, 2.0]], np.float32)
+    x, t = leaf(values), torch.tensor(values, requires_grad=True)
+    top = x.max()
+    assert top.shape == () and badak.amax(x).shape == ()
+    top.backward()
+    t.max().backward()
+    close(x.grad, t.grad.numpy())
+
+
+def test_argmax():
+    x = badak.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    assert x.argmax().item() == 3 and x.argmax().dtype == np.int64
+    assert x.argmax(1).tolist() == [1, 0] and badak.argmax(x, 0).tolist() == [1, 0, 1]
