@@ -148,6 +148,8 @@ class Function:
     """
 
     saves_output = False  # True where backward reads `self.output`
+    _graph_backward = False  # set by the engine while it runs backward under create_graph
+    _output_retained = False  # set by Tensor.retain_grad on the output's creator
     # Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
     # backward which gradients to compute.
 
@@ -183,7 +185,6 @@ class Function:
         result = tensor_type.__new__(tensor_type)
         result.data = out
         result.grad = None
-        result._retains_grad = False
         if requires_grad and _GradMode.enabled:
             result.requires_grad = True
             result.grad_fn = self
@@ -191,7 +192,6 @@ class Function:
             self._arrays = arrays
             self.needs_input_grad = [isinstance(a, Tensor) and a.requires_grad for a in args]
             self._output_ref = weakref.ref(result)
-            self._graph_backward = False
             if self.saves_output:
                 self._output_data = out
         else:
@@ -319,9 +319,10 @@ def _run_backward(root, gradient, retain_graph, create_graph):
 
 def _backward_step(fn, grad, grads, create_graph):
     """Run fn.backward and route each input's gradient to its creator or into its `.grad`."""
-    output = fn._output_ref()
-    if output is not None and output._retains_grad:
-        _accumulate(output, grad)
+    if fn._output_retained:
+        output = fn._output_ref()
+        if output is not None:
+            _accumulate(output, grad)
     if create_graph:
         fn._graph_backward = True
     inputs = fn._inputs
@@ -353,7 +354,7 @@ class Tensor:
     `badak.tensor`); `requires_grad=True` needs a floating dtype.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
     _integer_grads = False  # badak.dezero allows integer Variables with integer gradients
 
@@ -369,7 +370,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = False
         self.grad_fn = None
-        self._retains_grad = False
 
     @classmethod
     def _from_array(cls, data):
@@ -408,7 +408,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if not self.is_leaf:
-            self._retains_grad = True
+            self.grad_fn._output_retained = True
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`.
@@ -426,7 +426,7 @@ class Tensor:
                     f"backward: gradient can be omitted only for a one-element tensor, "
                     f"got shape {self.shape}"
                 )
-            gradient = np.ones(self.data.shape, self.data.dtype)
+            gradient = np.ones_like(self.data) if self.data.ndim else np.array(1, self.data.dtype)
         elif isinstance(gradient, Tensor):
             gradient = gradient if create_graph else gradient.data
         else:

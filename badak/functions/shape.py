@@ -4,6 +4,8 @@
 backward calls it.
 """
 
+import math
+
 from badak.backend import np
 from badak.engine import Function, Tensor
 from badak.functions._args import normalize_dims, shape_arg
@@ -155,7 +157,14 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def _broadcast_view(x, shape):
-    """np.broadcast_to without its Python overhead: a read-only view with zero strides."""
+    """np.broadcast_to without its Python overhead: a read-only view with zero strides.
+
+    A small result is filled instead: a fresh array is cheaper than building the view.
+    """
+    if math.prod(shape) <= 1024:
+        out = np.empty(shape, np.result_type(x))
+        out[...] = x
+        return out
     if not (isinstance(x, np.ndarray) and x.flags.c_contiguous):
         return np.broadcast_to(x, shape)
     lead = len(shape) - x.ndim
