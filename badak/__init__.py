@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from badak.backend import np as _np
+from badak.checkpoint import load, save
 from badak.creation import (
     FloatTensor,
     LongTensor,
@@ -75,9 +76,9 @@ __all__ = [
     "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "amax", "amin", "arange",
     "argmax", "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip",
     "enable_grad", "exp", "eye", "flatten", "float16", "float32", "float64", "from_numpy",
-    "full", "int32", "int64", "is_grad_enabled", "log", "log_softmax", "logsumexp",
+    "full", "int32", "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones",
     "ones_like", "permute", "rand", "randint", "randn", "reshape", "set_grad_enabled",
-    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",
+    "save", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",
     "unsqueeze", "where", "zeros", "zeros_like",
 ]  # fmt: skip

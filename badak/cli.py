@@ -1,7 +1,8 @@
-"""Command-line interface: ``badak [--version] COMMAND ...``.
+"""Command line: `badak train | evaluate | predict` (and `python -m badak`).
 
-The CLI only parses arguments and hands them to library code; it holds no logic of its own.
-Commands (train, evaluate, predict) are added as subparsers of ``dest="command"``.
+It parses arguments and calls badak.jobs; it holds no logic of its own. A bad argument or bad
+data ends with one line on stderr, `badak COMMAND: error: ...`, and exit status 2; a training
+run that diverges ends with exit status 1. `badak` alone trains on the bundled digits set.
 """
 
 import argparse
@@ -10,28 +11,149 @@ import sys
 from badak import __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="badak",
-        description="badak: deep learning from the floor up, on NumPy.",
-    )
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line: `badak train: error: ...`, exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _hidden(text):
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 128,64, got {text!r}") from None
+    if not sizes or any(s <= 0 for s in sizes):
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 128,64, got {text!r}")
+    return sizes
+
+
+def build_parser():
+    parser = _Parser(prog="badak", description="badak: deep learning from the floor up, on NumPy.")
     parser.add_argument("--version", action="version", version=f"badak {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a classifier (the default command)")
+    train.add_argument(
+        "--data",
+        default="digits",
+        help="digits|iris|wine|breast_cancer|spiral|fashion-mnist|PATH.csv|DIR",
+    )
+    train.add_argument("--target", help="the CSV column to predict (default: the last)")
+    train.add_argument("--model", default="mlp", choices=["linear", "mlp"])
+    train.add_argument("--hidden", type=_hidden, default=(128, 64), help="hidden sizes, 128,64")
+    train.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"])
+    train.add_argument("--optimizer", default="adam", choices=["sgd", "adam"])
+    train.add_argument("--lr", type=float, help="learning rate (0.1; 0.001 for adam with mlp)")
+    train.add_argument("--epochs", type=int, help="epochs (default 30)")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--label-smoothing", type=float, default=0.0)
+    train.add_argument("--val-split", type=float, default=0.2)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", help="run folder (default runs/<data>-<time>)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--quiet", action="store_true", help="no progress bar and no epoch logs")
+
+    evaluate = commands.add_parser("evaluate", help="accuracy, loss and confusion on data")
+    evaluate.add_argument("model", metavar="MODEL", help="a model.npz or a run folder")
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--target", help="the CSV column holding the labels")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    predict = commands.add_parser("predict", help="predict the class of each CSV row")
+    predict.add_argument("model", metavar="MODEL", help="a model.npz or a run folder")
+    predict.add_argument("--data", required=True, help="a CSV file with a header")
+    predict.add_argument("--proba", action="store_true", help="add p_<class> columns")
+    predict.add_argument("--out", help="CSV file to write (default: stdout)")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+def _progress_bars(quiet):
+    """tqdm bars on stderr, only on a terminal and without --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return lambda total, epoch: tqdm(total=total, desc=f"epoch {epoch}", leave=False, unit="batch")
+
+
+def _train(args):
+    from badak import jobs
+    from badak.train import TrainConfig
+
+    config = TrainConfig(
+        data=args.data,
+        target=args.target,
+        model=args.model,
+        hidden=args.hidden,
+        activation=args.activation,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=30 if args.epochs is None else args.epochs,
+        batch_size=args.batch_size,
+        label_smoothing=args.label_smoothing,
+        val_split=args.val_split,
+        seed=args.seed,
+    )
+    result, folder = jobs.train(
+        config,
+        args.out,
+        resume=args.resume,
+        quiet=args.quiet,
+        epochs=args.epochs,
+        log=lambda line: print(line, file=sys.stderr),
+        progress=_progress_bars(args.quiet),
+    )
+    if not args.quiet:
+        print(f"badak: run written to {folder}", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _evaluate(args):
+    from badak import jobs
+
+    report = jobs.evaluate(args.model, args.data, args.target)
+    print(jobs.dumps(report) if args.json else jobs.format_report(report))
+    return 0
+
+
+def _predict(args):
+    from badak import jobs
+
+    jobs.write_output(jobs.predict(args.model, args.data, args.proba), args.out)
+    return 0
+
+
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict}
+
+
+def main(argv=None):
+    """Run the command line with `argv` (default sys.argv[1:]); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["train", *argv]  # `badak` alone, or `badak --epochs 5`, trains
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stdout)
-        return 0
-    parser.error(f"unknown command {args.command!r}")  # unreachable until commands exist
-    return 2
+    from badak.data.errors import DataError
+    from badak.jobs import UsageError
+    from badak.train import TrainingDiverged
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, DataError) as error:
+        print(f"badak {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except TrainingDiverged as error:
+        print(
+            f"badak {args.command}: error: training diverged: {error}; "
+            "the last good checkpoint is kept",
+            file=sys.stderr,
+        )
+        return 1
 
 
-def console_main() -> None:
-    """Entry point of the ``badak`` console script."""
+def console_main():
+    """Entry point of the `badak` console script."""
     sys.exit(main())

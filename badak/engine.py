@@ -181,7 +181,7 @@ class Function:
         out = self.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        tensor_type = type(tensor)
+        tensor_type = tensor._result_class or type(tensor)
         result = tensor_type.__new__(tensor_type)
         result.data = out
         result.grad = None
@@ -357,6 +357,7 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
     _integer_grads = False  # badak.dezero allows integer Variables with integer gradients
+    _result_class = None  # the class of an operation's result; None: the input's own class
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
@@ -491,7 +492,11 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError(f"__array__: copy=False, but {self.dtype} -> {dtype} needs a copy")
+        if dtype is not None:
+            return self.data.astype(dtype, copy=bool(copy))
+        return self.data.copy() if copy else self.data
 
     def __len__(self):
         if self.data.ndim == 0:

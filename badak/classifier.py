@@ -1,0 +1,124 @@
+"""A trained classifier as `badak train` leaves it: the network plus what it needs to be used
+(class names, feature names, the standardisation statistics), saved as one `model.npz`."""
+
+from dataclasses import dataclass, field
+
+import badak
+from badak import checkpoint, nn
+from badak.backend import np
+from badak.engine import Tensor, no_grad
+from badak.functions.activation import softmax
+
+MODEL_FORMAT = 1
+
+
+@dataclass
+class Standardizer:
+    """x -> (x - mean) / scale per feature; a zero-variance feature keeps scale 1."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, features):
+        """Statistics of (N, D) training features, in float32."""
+        mean = features.mean(axis=0, dtype=np.float64)
+        std = features.std(axis=0, dtype=np.float64)
+        scale = np.where(std > 0, std, 1.0)
+        return cls(mean.astype(np.float32), scale.astype(np.float32))
+
+    def __call__(self, features):
+        return ((features - self.mean) / self.scale).astype(np.float32, copy=False)
+
+
+def build_network(architecture):
+    """The Module an architecture dict describes: {"model": "linear" | "mlp", ...}."""
+    kind = architecture["model"]
+    if kind == "linear":
+        return nn.Linear(architecture["in_features"], architecture["out_features"])
+    if kind == "mlp":
+        return nn.MLP(
+            architecture["in_features"],
+            architecture["hidden"],
+            architecture["out_features"],
+            activation=architecture["activation"],
+        )
+    raise ValueError(f"build_network: unknown model {kind!r}")
+
+
+@dataclass
+class Classifier:
+    """The network with its classes, features and standardisation."""
+
+    network: nn.Module
+    architecture: dict
+    classes: list
+    feature_names: list
+    target_name: str
+    standardizer: Standardizer
+    extra: dict = field(default_factory=dict)  # seed, data name: kept in the file's metadata
+
+    def logits(self, features):
+        """(N, C) scores for raw (N, D) features."""
+        self.network.eval()
+        with no_grad():
+            return self.network(Tensor(self.standardizer(features)))
+
+    def predict_proba(self, features):
+        """(N, C) class probabilities, float32."""
+        return softmax(self.logits(features), -1).data
+
+    def predict(self, features):
+        """(N,) class indices."""
+        return self.logits(features).data.argmax(axis=1)
+
+    def metadata(self):
+        return {
+            "kind": "classifier",
+            "model_format": MODEL_FORMAT,
+            "architecture": self.architecture,
+            "classes": list(self.classes),
+            "feature_names": list(self.feature_names),
+            "target_name": self.target_name,
+            "preprocessing": {
+                "standardize": {
+                    "mean": self.standardizer.mean.tolist(),
+                    "scale": self.standardizer.scale.tolist(),
+                }
+            },
+            "badak_version": badak.__version__,
+            **self.extra,
+        }
+
+    def save(self, path):
+        checkpoint.save(self.network.state_dict(), path, metadata=self.metadata())
+
+    @classmethod
+    def load(cls, path):
+        """Read a model.npz; ValueError when the file is not a badak classifier."""
+        state, meta = checkpoint.load_with_metadata(path)
+        if meta.get("kind") != "classifier":
+            raise ValueError(f"load: {str(path)!r} is a badak file but not a trained classifier")
+        try:
+            network = build_network(meta["architecture"])
+            network.load_state_dict(state)
+            stats = meta["preprocessing"]["standardize"]
+            standardizer = Standardizer(
+                np.asarray(stats["mean"], np.float32), np.asarray(stats["scale"], np.float32)
+            )
+            known = {"classes", "feature_names", "target_name", "architecture", "preprocessing"}
+            extra = {k: v for k, v in meta.items() if k not in known and k not in _OWN_KEYS}
+            return cls(
+                network,
+                meta["architecture"],
+                meta["classes"],
+                meta["feature_names"],
+                meta["target_name"],
+                standardizer,
+                extra,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"load: {str(path)!r} holds a damaged classifier: {error}") from None
+
+
+_OWN_KEYS = {"kind", "model_format", "badak_version"}

@@ -1,0 +1,186 @@
+"""Layers: Linear, containers (Sequential, ModuleList, MLP), Flatten, Identity, activations,
+Dropout. Each is a Module whose forward calls the matching function."""
+
+import math
+
+from badak.backend import np
+from badak.functions import activation, linalg, shape
+from badak.nn import init
+from badak.nn.module import Module
+from badak.nn.parameter import Parameter
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias. Shapes: x (..., in_features) -> (..., out_features).
+
+    weight (out_features, in_features) and bias (out_features,) start uniform in
+    +-1/sqrt(in_features), PyTorch's default, drawn from badak's generator.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32, generator=None):
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        bound = 1 / math.sqrt(in_features)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        init.uniform_(self.weight, -bound, bound, generator=generator)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype))
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, x):
+        return linalg.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Sequential(Module):
+    """Modules applied in order; held under the names "0", "1", ... (state_dict `0.weight`)."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(
+                    f"Sequential: argument {index} is a {type(module).__name__}, not a Module"
+                )
+            setattr(self, str(index), module)
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        return list(self.children())[index]
+
+    def __len__(self):
+        return sum(1 for _ in self.children())
+
+    def __iter__(self):
+        return iter(list(self.children()))
+
+
+class ModuleList(Module):
+    """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+    def __getitem__(self, index):
+        return list(self.children())[index]
+
+    def __len__(self):
+        return sum(1 for _ in self.children())
+
+    def __iter__(self):
+        return iter(list(self.children()))
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge dims start_dim..end_dim (by default all but the batch dim)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return shape.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return activation.relu(x)
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return activation.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return activation.tanh(x)
+
+
+class Softmax(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return activation.softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, x):
+        return activation.log_softmax(x, self.dim)
+
+
+class Dropout(Module):
+    """Zero elements with probability p while training; the identity in eval mode."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = p
+
+    def forward(self, x):
+        return activation.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+class MLP(Sequential):
+    """Linear layers with an activation between them: in -> hidden... -> out.
+
+    MLP(4, [16, 16], 3) is Sequential(Linear(4, 16), ReLU(), Linear(16, 16), ReLU(),
+    Linear(16, 3)); hidden=[] is a single Linear (softmax regression with cross_entropy).
+    """
+
+    def __init__(self, in_features, hidden, out_features, activation="relu", dropout=0.0):
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"MLP: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
+            )
+        sizes = [in_features, *hidden, out_features]
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(fan_in, fan_out))
+            if i < len(sizes) - 2:
+                layers.append(ACTIVATIONS[activation]())
+                if dropout:
+                    layers.append(Dropout(dropout))
+        super().__init__(*layers)
+        self.activation = activation

@@ -1,0 +1,161 @@
+"""Module: the base of layers and models, holding Parameters and sub-Modules as attributes.
+
+`parameters()` walks the attributes a module holds, in the order they were assigned: what you
+assign is what gets walked (no registration hooks). Keys of `state_dict` are PyTorch's dotted
+names (`0.weight`, `fc1.bias`).
+"""
+
+from collections import namedtuple
+
+from badak.backend import np
+from badak.engine import Tensor
+from badak.nn.parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class: subclasses assign Parameters and Modules in __init__ and define forward."""
+
+    training = True
+
+    def __init__(self):
+        self.training = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # --- walking ------------------------------------------------------------------------------
+    def named_children(self):
+        """(name, module) for each sub-Module held directly, in assignment order."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix=""):
+        """(dotted name, module) for this module and every module below it, each once."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            below = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(below))
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, Parameter) for each parameter; one reachable twice counts once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
+    def parameters(self, recurse=True):
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    def apply(self, fn):
+        """Call fn on every sub-module (children first) and on self; returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # --- modes and gradients --------------------------------------------------------------------
+    def train(self, mode=True):
+        """Set training mode (Dropout active) on this module and all below; returns self."""
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        for parameter in self.parameters():
+            if parameter.grad is None:
+                continue
+            if set_to_none:
+                parameter.grad = None
+            else:
+                parameter.grad.data[...] = 0
+
+    def _cast(self, dtype):
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            if parameter.grad is not None:
+                parameter.grad = Tensor(parameter.grad.data.astype(dtype))
+        return self
+
+    def float(self):
+        """Parameters (and their gradients) as float32; returns self."""
+        return self._cast(np.float32)
+
+    def double(self):
+        """Parameters (and their gradients) as float64; returns self."""
+        return self._cast(np.float64)
+
+    # --- state --------------------------------------------------------------------------------
+    def state_dict(self):
+        """{dotted name: Tensor} for every parameter; the Tensors share the parameters' data."""
+        return {name: p.detach() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays into the parameters (in place, keeping their dtype).
+
+        Returns (missing_keys, unexpected_keys). With strict=True any missing or unexpected key
+        is an error; a shape mismatch always is. Nothing is changed when it raises.
+        """
+        own = dict(self.named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        arrays = {k: np.asarray(_data(v)) for k, v in state_dict.items() if k in own}
+        mismatched = [
+            f"{k}: expected shape {own[k].shape}, got {a.shape}"
+            for k, a in arrays.items()
+            if a.shape != own[k].shape
+        ]
+        problems = []
+        if strict and missing:
+            problems.append("missing keys " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys " + ", ".join(unexpected))
+        problems.extend(mismatched)
+        if problems:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
+        for name, array in arrays.items():
+            own[name].data[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- repr ---------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        children = [f"({name}): {module!r}" for name, module in self.named_children()]
+        extra = self.extra_repr()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = ([extra] if extra else []) + children
+        body = "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
+        return f"{type(self).__name__}(\n{body}\n)"
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
