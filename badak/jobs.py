@@ -17,9 +17,8 @@ from badak.classifier import Classifier
 from badak.data.errors import DataError
 from badak.data.sources import load_labelled
 from badak.data.table import read_csv_features
-from badak.engine import Tensor
-from badak.functions.loss import cross_entropy
 from badak.train import ConfigError, Split, TrainConfig, confusion_matrix, fit, stratified_split
+from badak.train import evaluate as evaluate_network
 
 RUN_FILES = ("model.npz", "checkpoint.npz")
 
@@ -175,18 +174,18 @@ def evaluate(model, data_spec, target=None):
     (the t10k pair of IDX data)."""
     classifier = load_classifier(model)
     data = load_labelled(data_spec, target or classifier.target_name, classifier.classes)
-    features, targets = data.held_out if data.held_out is not None else (None, data.targets)
-    features = _in_model_order(data, classifier) if features is None else features
-    logits = classifier.logits(features)
-    loss = float(cross_entropy(logits, Tensor(targets)).data)
-    predicted = logits.data.argmax(axis=1)
-    matrix = confusion_matrix(targets, predicted, len(classifier.classes))
+    if data.held_out is not None:
+        features, targets = data.held_out
+    else:
+        features, targets = _in_model_order(data, classifier), data.targets
+    split = Split(classifier.standardizer(features), targets)
+    loss, accuracy, predicted = evaluate_network(classifier.network, split)
     return {
-        "accuracy": float((predicted == targets).mean()) if len(targets) else 0.0,
+        "accuracy": accuracy,
         "loss": loss,
         "n": int(len(targets)),
         "classes": list(classifier.classes),
-        "confusion": matrix.tolist(),
+        "confusion": confusion_matrix(targets, predicted, len(classifier.classes)).tolist(),
     }
 
 

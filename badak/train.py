@@ -164,12 +164,9 @@ def evaluate(network, split, batch_size=1024):
             losses.append(float(cross_entropy(logits, Tensor(y), reduction="sum").data))
             predictions.append(logits.data.argmax(axis=1))
     predicted = np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
-    n = max(len(split.targets), 1)
-    return (
-        sum(losses) / n,
-        float((predicted == split.targets).mean()) if len(predicted) else 0.0,
-        predicted,
-    )
+    if not len(predicted):
+        return 0.0, 0.0, predicted
+    return sum(losses) / len(predicted), float((predicted == split.targets).mean()), predicted
 
 
 def confusion_matrix(targets, predicted, n_classes):
@@ -299,6 +296,7 @@ def fit(
         shuffle=True,
     )
     started = time.perf_counter()
+    predictions = None
     for epoch in range(start_epoch + 1, config.epochs + 1):
         epoch_started = time.perf_counter()
         progress = progress_factory(len(loader), epoch) if progress_factory else None
@@ -309,7 +307,7 @@ def fit(
         finally:
             if progress is not None:
                 progress.close()
-        val_loss, val_accuracy, _ = evaluate(network, val_set)
+        val_loss, val_accuracy, predictions = evaluate(network, val_set)
         if not math.isfinite(val_loss):
             raise TrainingDiverged(f"the validation loss became {val_loss}")
         history.append(
@@ -329,6 +327,7 @@ def fit(
                 f"train_accuracy={train_accuracy:.4f} val_loss={val_loss:.4f} "
                 f"val_accuracy={val_accuracy:.4f}"
             )
-    _, _, predictions = evaluate(network, val_set)
     seconds = time.perf_counter() - started
+    if predictions is None:  # resumed a finished run: no epoch ran
+        _, _, predictions = evaluate(network, val_set)
     return RunResult(classifier, history, seconds, validation, predictions)
