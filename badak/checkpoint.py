@@ -54,7 +54,10 @@ def _encode(value, name, arrays):
         key = name or "array"
         while key in arrays or key == METADATA_KEY:
             key += "_"
-        arrays[key] = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype.hasobject:
+            raise TypeError(f"save: {key} is an object array, which only pickle could store")
+        arrays[key] = array
         return {"__array__": key, "tensor": isinstance(value, Tensor)}
     if isinstance(value, dict):
         items = []
@@ -124,7 +127,7 @@ def load_with_metadata(path):
             if METADATA_KEY not in archive.files:
                 raise ValueError("it has no __badak__ entry")
             description = json.loads(str(archive[METADATA_KEY]))
-            if description.get("format") != "badak":
+            if not isinstance(description, dict) or description.get("format") != "badak":
                 raise ValueError("its __badak__ entry is not badak's")
             if description.get("version", 0) > FORMAT_VERSION:
                 raise ValueError(

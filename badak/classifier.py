@@ -24,7 +24,8 @@ class Standardizer:
         """Statistics of (N, D) training features, in float32."""
         mean = features.mean(axis=0, dtype=np.float64)
         std = features.std(axis=0, dtype=np.float64)
-        scale = np.where(std > 0, std, 1.0)
+        constant = features.max(axis=0) == features.min(axis=0)  # std may be rounding noise
+        scale = np.where(constant | (std == 0), 1.0, std)
         return cls(mean.astype(np.float32), scale.astype(np.float32))
 
     def __call__(self, features):

@@ -33,6 +33,7 @@ def build_parser():
     parser = _Parser(prog="badak", description="badak: deep learning from the floor up, on NumPy.")
     parser.add_argument("--version", action="version", version=f"badak {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.commands = commands.choices
 
     train = commands.add_parser("train", help="train a classifier (the default command)")
     train.add_argument(
@@ -135,7 +136,12 @@ def main(argv=None):
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["train", *argv]  # `badak` alone, or `badak --epochs 5`, trains
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the command's own parser: `badak train: error: ...`
+            parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as stop:  # --help, --version, or an argument error already reported
+        return stop.code if isinstance(stop.code, int) else 0
     from badak.data.errors import DataError
     from badak.jobs import UsageError
     from badak.train import TrainingDiverged

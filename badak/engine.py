@@ -181,7 +181,7 @@ class Function:
         out = self.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        tensor_type = tensor._result_class or type(tensor)
+        tensor_type = tensor._result_type()
         result = tensor_type.__new__(tensor_type)
         result.data = out
         result.grad = None
@@ -445,7 +445,11 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing this one's data, outside any graph."""
-        return type(self)._from_array(self.data)
+        return self._result_type()._from_array(self.data)
+
+    def _result_type(self):
+        """The class of an operation's result on this tensor (a Parameter's is Tensor)."""
+        return self._result_class or type(self)
 
     def clone(self):
         return F.clone(self)

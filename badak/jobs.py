@@ -15,7 +15,7 @@ from badak import checkpoint
 from badak.backend import np
 from badak.classifier import Classifier
 from badak.data.errors import DataError
-from badak.data.sources import load_labelled
+from badak.data.sources import NAMED, load_labelled
 from badak.data.table import read_csv_features
 from badak.train import ConfigError, Split, TrainConfig, confusion_matrix, fit, stratified_split
 from badak.train import evaluate as evaluate_network
@@ -74,13 +74,17 @@ def _run_folder(out, data_name, resume):
                 f"--out {out} already holds {' and '.join(taken)}; "
                 "pass --resume to continue that run, or choose another folder"
             )
-        return out
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{data_name}-{stamp}"
-    out, suffix = base, 1
-    while out.exists():
-        suffix += 1
-        out = base.with_name(f"{base.name}-{suffix}")
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = Path("runs") / f"{data_name}-{stamp}"
+        out, suffix = base, 1
+        while out.exists():
+            suffix += 1
+            out = base.with_name(f"{base.name}-{suffix}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot create the folder ({error.strerror})") from None
     return out
 
 
@@ -99,6 +103,8 @@ def train(config, out=None, resume=False, quiet=False, epochs=None, log=None, pr
     except ConfigError as error:
         raise UsageError(str(error)) from None
     data = load_labelled(config.data, config.target)
+    if Path(config.data).exists() and config.data not in NAMED:  # resumable from anywhere
+        config.data = str(Path(config.data).resolve())
     train_split, val_split = _splits(config, data)
     folder = _run_folder(out, data.name, resume)
     result = fit(
@@ -176,6 +182,11 @@ def evaluate(model, data_spec, target=None):
     data = load_labelled(data_spec, target or classifier.target_name, classifier.classes)
     if data.held_out is not None:
         features, targets = data.held_out
+        if features.shape[1] != len(classifier.feature_names):
+            raise DataError(
+                f"{data.name}: images of {features.shape[1]} pixels; "
+                f"the model expects {len(classifier.feature_names)}"
+            )
     else:
         features, targets = _in_model_order(data, classifier), data.targets
     split = Split(classifier.standardizer(features), targets)
@@ -223,8 +234,11 @@ def write_output(text, out):
     """Write text to `out` atomically, or to stdout when out is None."""
     if out is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         checkpoint.write_text(out, text)
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot write ({error.strerror})") from None
 
 
 def dumps(report):

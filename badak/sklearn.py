@@ -44,8 +44,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     in float32 by badak's autograd with mini-batches reshuffled every epoch. `max_iter` counts
     epochs; training stops early when the training loss (or, with `early_stopping`, the
     validation accuracy) has not improved by `tol` for more than `n_iter_no_change` epochs, and
-    warns with ConvergenceWarning when `max_iter` epochs end without that. Inputs are not
-    standardised: put a StandardScaler before it in a Pipeline.
+    warns with ConvergenceWarning when `max_iter` epochs end without that. Predictions apply
+    the float32 parameters in float64 and return float64. Inputs are not standardised: put a
+    StandardScaler before it in a Pipeline.
 
     Parameters:
         hidden_layer_sizes: widths of the hidden layers; () is softmax regression.
@@ -60,10 +61,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         tol, n_iter_no_change: the stopping rule above.
         early_stopping: hold out `validation_fraction` of the data (stratified), stop on its
             accuracy and keep the weights of the best epoch.
-        validation_fraction: the share held out with `early_stopping`, in (0, 1).
+        validation_fraction: the share held out with `early_stopping`, in [0, 1).
         random_state: None, an int, a np.random.Generator or a np.random.RandomState; seeds
             the weights, the shuffling and the validation split.
-        label_smoothing: e in [0, 1); targets become (1 - e) * onehot + e / n_classes.
+        label_smoothing: e in [0, 1]; targets become (1 - e) * onehot + e / n_classes.
 
     Attributes:
         classes_: the labels, sorted (np.unique of y, or of `classes` in partial_fit).
@@ -147,14 +148,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
         check_classification_targets(y)
+        known = classes if first else self.classes_
+        unknown = np.setdiff1d(np.unique(y), known)
+        if unknown.size:
+            raise ValueError(
+                f"MLPClassifier.partial_fit: y has labels {unknown} not in classes {known}"
+            )
         if first:
             self.classes_ = classes
             self._initialize(X.shape[1], hidden)
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"MLPClassifier.partial_fit: y has labels {unknown} not in classes_={self.classes_}"
-            )
         return self._train(X, np.searchsorted(self.classes_, y), incremental=True)
 
     def _check_params(self):
@@ -162,7 +164,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         name = "MLPClassifier"
         sizes = self.hidden_layer_sizes
         hidden = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
-        if any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in hidden):
+        if not all(_is_positive_int(h) for h in hidden):
             raise ValueError(f"{name}: hidden_layer_sizes must be positive ints, got {sizes!r}")
         if self.activation not in _ACTIVATIONS:
             raise ValueError(
@@ -173,11 +175,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{name}: solver={self.solver!r} is not supported{hint}; use 'adam' or 'sgd'"
             )
-        if self.batch_size != "auto" and (
-            isinstance(self.batch_size, bool)
-            or not isinstance(self.batch_size, numbers.Integral)
-            or self.batch_size < 1
-        ):
+        if not (self.batch_size == "auto" or _is_positive_int(self.batch_size)):
             raise ValueError(
                 f"{name}: batch_size must be 'auto' or an int >= 1, got {self.batch_size!r}"
             )
@@ -185,10 +183,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             ("alpha", self.alpha, lambda v: v >= 0, ">= 0"),
             ("learning_rate_init", self.learning_rate_init, lambda v: v > 0, "> 0"),
             ("tol", self.tol, lambda v: v >= 0, ">= 0"),
-            ("validation_fraction", self.validation_fraction, lambda v: 0 < v < 1, "in (0, 1)"),
-            ("label_smoothing", self.label_smoothing, lambda v: 0 <= v < 1, "in [0, 1)"),
-            ("max_iter", self.max_iter, lambda v: v >= 1 and v == int(v), "an int >= 1"),
-            ("n_iter_no_change", self.n_iter_no_change, lambda v: v >= 1, ">= 1"),
+            ("validation_fraction", self.validation_fraction, lambda v: 0 <= v < 1, "in [0, 1)"),
+            ("label_smoothing", self.label_smoothing, lambda v: 0 <= v <= 1, "in [0, 1]"),
+            ("n_iter_no_change", self.n_iter_no_change, lambda v: v >= 1, ">= 1 (or np.inf)"),
+            ("max_iter", self.max_iter, _is_positive_int, "an int >= 1"),
         ]
         for key, value, ok, expected in checks:
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not ok(value):
@@ -323,14 +321,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     # --- prediction ---------------------------------------------------------------------------
     def _logits(self, X):
-        """(N, C) float32 scores of float32 X (N, D)."""
+        """(N, C) float64 scores of X (N, D).
+
+        The float32 parameters are applied in float64 (NumPy's promotion): in float32 a row's
+        scores change in the last bits with the rows beside it (BLAS kernels sum in different
+        orders for different batch sizes), enough to fail scikit-learn's batch-invariance check.
+        """
         with no_grad():
-            return self._network(Tensor(X)).data
+            return self._network(Tensor(np.asarray(X, dtype=np.float64))).data
 
     def _checked_logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        return self._logits(X)
+        return self._logits(validate_data(self, X, dtype=np.float64, reset=False))
 
     def predict(self, X):
         """The most probable label of each row of X (N, D): shape (N,), classes_' dtype."""
@@ -339,12 +341,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_log_proba(self, X):
         """Log-probabilities (N, C), float64, columns in the order of classes_."""
-        logits = self._checked_logits(X).astype(np.float64)
         with no_grad():
-            return log_softmax(Tensor(logits), dim=1).data
+            return log_softmax(Tensor(self._checked_logits(X)), dim=1).data
 
     def predict_proba(self, X):
-        """Class probabilities (N, C), float64 (from float32 logits); rows sum to 1."""
+        """Class probabilities (N, C), float64; rows sum to 1."""
         return np.exp(self.predict_log_proba(X))
 
     # --- scikit-learn protocol ------------------------------------------------------------------
@@ -358,6 +359,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         if "_network" in state:
             self._link_arrays()  # unpickled views would be copies
+
+
+def _is_positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
 
 
 def _generator(random_state):

@@ -301,13 +301,15 @@ def fit(
         epoch_started = time.perf_counter()
         progress = progress_factory(len(loader), epoch) if progress_factory else None
         try:
-            train_loss, train_accuracy = _train_epoch(
-                network, optimizer, loader, config.label_smoothing, progress
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging loss is caught below
+                train_loss, train_accuracy = _train_epoch(
+                    network, optimizer, loader, config.label_smoothing, progress
+                )
         finally:
             if progress is not None:
                 progress.close()
-        val_loss, val_accuracy, predictions = evaluate(network, val_set)
+        with np.errstate(over="ignore", invalid="ignore"):
+            val_loss, val_accuracy, predictions = evaluate(network, val_set)
         if not math.isfinite(val_loss):
             raise TrainingDiverged(f"the validation loss became {val_loss}")
         history.append(

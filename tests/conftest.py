@@ -1,4 +1,10 @@
+import os
+
 from hypothesis import HealthCheck, settings
+
+# scikit-learn's estimator checks include an array-API check that runs only when scipy was
+# imported with this set; it must come before anything imports scipy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 settings.register_profile(
     "badak",

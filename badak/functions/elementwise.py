@@ -326,7 +326,7 @@ def cast(x, dtype):
     """x converted to `dtype`; differentiable between floating dtypes."""
     dtype = np.dtype(dtype)
     if isinstance(x, Tensor) and dtype.kind not in "fc":
-        return type(x)._from_array(x.data.astype(dtype))
+        return x._result_type()._from_array(x.data.astype(dtype))
     return Cast()(x, dtype=dtype)
 
 
@@ -343,10 +343,10 @@ def _plain(value):
 def _no_grad_map(ufunc, *args):
     """Apply a NumPy function to the data; the result is outside any graph."""
     result = ufunc(*(_plain(a) for a in args))
-    tensor_type = next((type(a) for a in args if isinstance(a, Tensor)), None)
-    if tensor_type is None:
+    tensor = next((a for a in args if isinstance(a, Tensor)), None)
+    if tensor is None:
         return result
-    return tensor_type._from_array(np.asarray(result))
+    return tensor._result_type()._from_array(np.asarray(result))
 
 
 def eq(a, b):

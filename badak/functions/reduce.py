@@ -119,7 +119,9 @@ def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
             index, values = index.squeeze(axis), values.squeeze(axis)
     axes = (axis,) if data.ndim else ()
     out = MaskedReduce()(x, axes=axes, keepdim=keepdim, values=values, weights=weights)
-    indices = type(x)._from_array(index.astype(np.int64)) if isinstance(x, Tensor) else index
+    indices = (
+        x._result_type()._from_array(index.astype(np.int64)) if isinstance(x, Tensor) else index
+    )
     return ValuesIndices(out, indices)
 
 
@@ -144,7 +146,7 @@ def _arg_extreme(name, x, dim, keepdim, axis, keepdims, arg):
         (axis,) = normalize_dims(name, dim, data.ndim) or (0,)
         index = arg(data, axis=axis, keepdims=keepdim) if data.ndim else np.asarray(0)
     index = np.asarray(index, dtype=np.int64)
-    return type(x)._from_array(index) if isinstance(x, Tensor) else index
+    return x._result_type()._from_array(index) if isinstance(x, Tensor) else index
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):

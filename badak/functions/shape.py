@@ -97,10 +97,15 @@ class Cat(Function):
 # ----------------------------------------------------------------------------------------------
 # Public functions
 # ----------------------------------------------------------------------------------------------
+def _is_parameter(x):
+    """A Parameter is never returned as an operation's result: it would be found as a parameter."""
+    return isinstance(x, Tensor) and x._result_class is not None
+
+
 def reshape(x, *shape):
     """x with a new shape of the same size; one dimension may be -1. Shape: `shape`."""
     shape = shape_arg(shape)
-    if np.shape(x) == shape:
+    if np.shape(x) == shape and not _is_parameter(x):
         return x
     return Reshape()(x, shape=shape)
 
@@ -116,7 +121,7 @@ def permute(x, *dims):
     if sorted(axes) != list(range(ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {ndim} dims")
     dims = axes
-    if dims == tuple(range(ndim)):
+    if dims == tuple(range(ndim)) and not _is_parameter(x):
         return x
     return Permute()(x, dims=dims)
 

@@ -20,8 +20,10 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32, generator=None):
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"Linear: {name} must be an int, got {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"Linear: {name} must be positive, got {value}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         bound = 1 / math.sqrt(in_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
@@ -41,35 +43,8 @@ class Linear(Module):
         )
 
 
-class Sequential(Module):
-    """Modules applied in order; held under the names "0", "1", ... (state_dict `0.weight`)."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(
-                    f"Sequential: argument {index} is a {type(module).__name__}, not a Module"
-                )
-            setattr(self, str(index), module)
-
-    def forward(self, x):
-        for module in self.children():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index):
-        return list(self.children())[index]
-
-    def __len__(self):
-        return sum(1 for _ in self.children())
-
-    def __iter__(self):
-        return iter(list(self.children()))
-
-
-class ModuleList(Module):
-    """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`)."""
+class _Container(Module):
+    """Modules held under the names "0", "1", ... (state_dict `0.weight`), indexable."""
 
     def __init__(self, modules=()):
         super().__init__()
@@ -78,18 +53,45 @@ class ModuleList(Module):
 
     def append(self, module):
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}: expected a Module, got a {type(module).__name__}"
+            )
         setattr(self, str(len(self)), module)
         return self
 
     def __getitem__(self, index):
-        return list(self.children())[index]
+        children = list(self.children())
+        if isinstance(index, slice):  # model[:-1] is a container too, as in PyTorch
+            return type(self)._from_modules(children[index])
+        return children[index]
+
+    @classmethod
+    def _from_modules(cls, modules):
+        container = cls.__new__(cls)
+        _Container.__init__(container, modules)
+        return container
 
     def __len__(self):
         return sum(1 for _ in self.children())
 
     def __iter__(self):
         return iter(list(self.children()))
+
+
+class Sequential(_Container):
+    """Modules applied in order: Sequential(Linear(4, 8), ReLU(), Linear(8, 3))."""
+
+    def __init__(self, *modules):
+        super().__init__(modules)
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
+
+
+class ModuleList(_Container):
+    """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`)."""
 
 
 class Identity(Module):
@@ -148,7 +150,9 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise TypeError(f"Dropout: p must be a number, got {type(p).__name__}")
+        if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = p
 
@@ -156,7 +160,7 @@ class Dropout(Module):
         return activation.dropout(x, self.p, self.training)
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace=False"
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -169,7 +173,9 @@ class MLP(Sequential):
     Linear(16, 3)); hidden=[] is a single Linear (softmax regression with cross_entropy).
     """
 
-    def __init__(self, in_features, hidden, out_features, activation="relu", dropout=0.0):
+    def __init__(
+        self, in_features, hidden, out_features, activation="relu", dropout=0.0, generator=None
+    ):
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"MLP: activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
@@ -177,7 +183,7 @@ class MLP(Sequential):
         sizes = [in_features, *hidden, out_features]
         layers = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(Linear(fan_in, fan_out))
+            layers.append(Linear(fan_in, fan_out, generator=generator))
             if i < len(sizes) - 2:
                 layers.append(ACTIVATIONS[activation]())
                 if dropout:

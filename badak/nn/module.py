@@ -125,8 +125,14 @@ class Module:
         own = dict(self.named_parameters())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        arrays = {k: np.asarray(_data(v)) for k, v in state_dict.items() if k in own}
-        mismatched = [
+        arrays, unconvertible = {}, []
+        for k, v in state_dict.items():
+            if k in own:
+                try:
+                    arrays[k] = np.asarray(_data(v)).astype(own[k].dtype)
+                except (TypeError, ValueError):
+                    unconvertible.append(f"{k}: cannot be converted to {own[k].dtype}")
+        mismatched = unconvertible + [
             f"{k}: expected shape {own[k].shape}, got {a.shape}"
             for k, a in arrays.items()
             if a.shape != own[k].shape
