@@ -149,6 +149,7 @@ class Function:
 
     saves_output = False  # True where backward reads `self.output`
     _graph_backward = False  # set by the engine while it runs backward under create_graph
+    _tensor_backward = False  # True: backward always gets Tensors (badak.dezero's Functions)
     _output_retained = False  # set by Tensor.retain_grad on the output's creator
     # Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
     # backward which gradients to compute.
@@ -175,7 +176,9 @@ class Function:
                 arrays.append(arg)
         if tensor is None:
             return self.forward(*args, **kwargs)
-        if scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1):
+        if not tensor._dezero_rules and (
+            scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1)
+        ):
             arrays = _with_scalars_cast(arrays, tensor.data.dtype)
 
         out = self.forward(*arrays, **kwargs)
@@ -275,11 +278,18 @@ def _accumulate(tensor, grad):
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
         # backward may hand one array to several inputs, or a read-only broadcast view
-        tensor.grad = Tensor._from_array(np.array(grad, dtype=tensor.data.dtype, copy=True))
-    elif tensor.grad.requires_grad:
+        copy = np.array(grad, dtype=tensor.data.dtype, copy=True)
+        tensor.grad = tensor._result_type()._from_array(copy)
+    elif tensor.grad.requires_grad or tensor._dezero_rules:
         tensor.grad = tensor.grad + grad
     else:
         tensor.grad.data += grad
+
+
+def _tensor_like(fn, array):
+    """`array` as a Tensor of the class fn's inputs give their results (Variable in dezero)."""
+    first = next(arg for arg in fn._inputs if isinstance(arg, Tensor))
+    return first._result_type()._from_array(np.asarray(array))
 
 
 def _checked(fn, tensor, grad):
@@ -323,10 +333,14 @@ def _backward_step(fn, grad, grads, create_graph):
         output = fn._output_ref()
         if output is not None:
             _accumulate(output, grad)
-    if create_graph:
+    if create_graph or fn._tensor_backward:
         fn._graph_backward = True
+        if not isinstance(grad, Tensor):
+            grad = _tensor_like(fn, grad)
     inputs = fn._inputs
     input_grads = fn.backward(grad)
+    if not isinstance(input_grads, tuple):  # DeZero-style functions return a lone gradient
+        input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
     if len(input_grads) != len(inputs):
         raise RuntimeError(
             f"{fn.name()}: backward returned {len(input_grads)} gradients for {len(inputs)} inputs"
@@ -356,7 +370,10 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
-    _integer_grads = False  # badak.dezero allows integer Variables with integer gradients
+    # badak.dezero's Variable follows DeZero where DESIGN.md lists it: integer Variables with
+    # integer gradients, NumPy's promotion for Python scalars, x.grad = x.grad + gx (a new
+    # array, never an in-place update of the old gradient).
+    _dezero_rules = False
     _result_class = None  # the class of an operation's result; None: the input's own class
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -396,7 +413,7 @@ class Tensor:
             raise RuntimeError(
                 "requires_grad_: only leaf tensors can change requires_grad; use detach() first"
             )
-        if requires_grad and not self._integer_grads and self.data.dtype.kind not in "fc":
+        if requires_grad and not self._dezero_rules and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad_: only floating-point tensors can require gradients, "
                 f"got dtype {self.data.dtype}"
