@@ -150,6 +150,10 @@ class Function:
     saves_output = False  # True where backward reads `self.output`
     _graph_backward = False  # set by the engine while it runs backward under create_graph
     _tensor_backward = False  # True: backward always gets Tensors (badak.dezero's Functions)
+    # True where backward's arrays are new and kept by no one (so a leaf may own one as its .grad
+    # without a copy); by default the engine copies, since a backward may return one array for
+    # several inputs, a read-only view, or something it still holds.
+    fresh_gradients = False
     _output_retained = False  # set by Tensor.retain_grad on the output's creator
     # Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
     # backward which gradients to compute.
@@ -272,14 +276,15 @@ def _topological_order(root):
     return order
 
 
-def _accumulate(tensor, grad):
-    """Add `grad` into `tensor.grad`; the first gradient is copied so that it is tensor's own."""
+def _accumulate(tensor, grad, fresh=False):
+    """Add `grad` into `tensor.grad`; the first gradient is copied so that it is tensor's own,
+    unless it is `fresh` (new, writable, and held by no one else)."""
     if isinstance(grad, Tensor):
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
-        # backward may hand one array to several inputs, or a read-only broadcast view
-        copy = np.array(grad, dtype=tensor.data.dtype, copy=True)
-        tensor.grad = tensor._result_type()._from_array(copy)
+        if not (fresh and type(grad) is np.ndarray and grad.dtype == tensor.data.dtype):
+            grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
+        tensor.grad = tensor._result_type()._from_array(grad)
     elif tensor.grad.requires_grad or tensor._dezero_rules:
         tensor.grad = tensor.grad + grad
     else:
@@ -352,7 +357,7 @@ def _backward_step(fn, grad, grads, create_graph):
             input_grad = _checked(fn, arg, input_grad)
         creator = arg.grad_fn
         if creator is None:
-            _accumulate(arg, input_grad)
+            _accumulate(arg, input_grad, fn.fresh_gradients)
         else:
             previous = grads.get(creator)
             grads[creator] = input_grad if previous is None else previous + input_grad

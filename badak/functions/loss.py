@@ -8,8 +8,9 @@ float16 reduced in float32); bad input raises before any work. See DESIGN.md.
 
 from badak.backend import np
 from badak.engine import Function, Tensor, is_grad_enabled
+from badak.functions import cross_entropy_kernel as kernel
 from badak.functions._args import const
-from badak.functions.activation import log_normalizer, log_softmax, relu, sigmoid, softmax
+from badak.functions.activation import log_softmax, relu, sigmoid, softmax
 from badak.functions.elementwise import abs as absolute
 from badak.functions.elementwise import cast, exp, log, log1p, maximum, where
 from badak.functions.loss_checks import (
@@ -100,7 +101,12 @@ class CrossEntropy(Function):
     lse = logsumexp(x):
         loss      = (1 - e) * w_y * (lse - x_y) + e / C * sum_c w_c * (lse - x_c)
         d loss/dx = A * p - (1 - e) * w_y * onehot_y - e / C * w,  A = (1 - e) * w_y + e / C * W
+
+    The gradient is handed to backward's caller, not kept (fresh_gradients): a second backward
+    through a retained graph forms it again from the saved logits.
     """
+
+    fresh_gradients = True
 
     def forward(self, x, target, weight, ignore_index, reduction, label_smoothing, needs_grad):
         rows = _rows(x)
@@ -108,45 +114,57 @@ class CrossEntropy(Function):
         targets = _RowTargets(target, weight, ignore_index, n_rows, n_classes, rows.dtype)
         hard = const(1 - label_smoothing, rows) * targets.row_weight
         smooth = const(label_smoothing / n_classes, rows) * targets.valid
-        with np.errstate(invalid="ignore", over="ignore"):  # ignored rows may hold inf or NaN
-            shifted, normalizer = log_normalizer(rows, 1)  # -log p_c = normalizer - shifted_c
-            losses = hard * (normalizer[:, 0] - shifted[targets.picked])
-            if label_smoothing:
-                class_w = targets.class_weight
-                losses += smooth * (class_w.sum() * normalizer[:, 0] - shifted @ class_w)
-            losses = np.where(targets.valid, losses, 0)  # exactly 0, whatever the logits held
-            if needs_grad:
-                gradient = self._gradient(shifted, normalizer, targets, hard, smooth)
-                gradient *= targets.mean_scale(reduction, rows.dtype)
-                self.gradient = _unrows(gradient, x.shape).astype(x.dtype, copy=False)
         self.reduction, self.targets, self.hard, self.smooth = reduction, targets, hard, smooth
+        self.label_smoothing = label_smoothing
+        terms, self.gradient = self._terms(x, rows, needs_grad)
+        with np.errstate(invalid="ignore", over="ignore"):  # ignored rows may hold inf or NaN
+            losses = hard * (terms.normalizer - terms.target_shift)  # -log p_y >= 0
+            if label_smoothing:
+                weight_sum = targets.class_weight.sum(dtype=rows.dtype)
+                losses += smooth * (weight_sum * terms.normalizer - terms.weighted_shift)
+            valid = targets.valid
+            losses = np.where(valid, losses, 0)  # exactly 0, whatever the logits held
         return _reduced(losses, targets.weight_sum, reduction, target.shape, x.dtype)
 
-    @staticmethod
-    def _gradient(shifted, normalizer, targets, hard, smooth):
-        """(M, C): A * p + B, with the target entry p_y - 1 formed without cancellation."""
-        total = np.exp(normalizer)  # sum_c exp(shifted_c) >= 1
-        p = np.exp(shifted)
-        p /= total
-        p_target = p[targets.picked]
-        class_w = targets.class_weight
-        gradient = p * (hard + smooth * class_w.sum())[:, None]
-        if smooth.any():
-            gradient -= smooth[:, None] * class_w
-        # p_y - 1 = -(total - e_y) / total; where y is a maximum, total - 1 = expm1(normalizer)
-        at_top = shifted[targets.picked] == 0
-        rest = np.where(at_top, np.expm1(normalizer[:, 0]), total[:, 0] * (1 - p_target))
-        y_entry = hard * (-rest / total[:, 0])
-        y_entry += smooth * (class_w.sum() * p_target - class_w[targets.picked[1]])
-        gradient[targets.picked] = y_entry
-        gradient[~targets.valid] = 0
-        return gradient
+    def _formed_gradient(self):
+        """The gradient formed in forward, or formed again if an earlier backward took it."""
+        if self.gradient is None:
+            x = self._arrays[0]
+            self.gradient = self._terms(x, _rows(x), True)[1]
+        return self.gradient
+
+    def _terms(self, x, rows, needs_grad):
+        """The kernel's row terms and, if wanted, the gradient in x's layout (already divided by
+        the mean's divisor)."""
+        t = self.targets
+        scale = t.mean_scale(self.reduction, rows.dtype)
+        gradient = np.empty(rows.shape, rows.dtype) if needs_grad else None
+        smooth = self.smooth if self.label_smoothing else None
+        if needs_grad and smooth is not None:
+            smooth = smooth * scale
+        with np.errstate(invalid="ignore", over="ignore"):
+            terms = kernel.softmax_cross_entropy(
+                np.ascontiguousarray(rows),
+                t.picked[1],
+                t.class_weight,
+                self.hard * scale if needs_grad else None,
+                smooth,
+                gradient,
+            )
+        if not needs_grad:
+            return terms, None
+        if not t.valid.all():
+            gradient[~t.valid] = 0
+        return terms, _unrows(gradient, x.shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         x = self.inputs[0]
         dim = _class_dim(x)
         if not self._graph_backward:
-            return (_times_upstream(self.gradient, grad, self.reduction, dim),)
+            gradient, self.gradient = self._formed_gradient(), None
+            if self.reduction != "none" and grad == 1:  # loss.backward(): nothing to scale
+                return (gradient,)
+            return (_times_upstream(gradient, grad, self.reduction, dim),)
         # Under create_graph: forward's accurate value, plus A * softmax(x) minus its own value,
         # a term that is zero but carries the derivative (the rest of the gradient is constant).
         t = self.targets
@@ -156,7 +174,7 @@ class CrossEntropy(Function):
         coefficient = _unrows(np.broadcast_to(coefficient, shape), np.shape(x)).astype(x.dtype)
         valid = _unrows(np.broadcast_to(t.valid[:, None], shape), np.shape(x))
         varying = softmax(where(valid, x, const(0, x)), dim) * coefficient  # NaN rows stay out
-        gradient = where(valid, varying - varying.data, const(0, x)) + self.gradient
+        gradient = where(valid, varying - varying.data, const(0, x)) + self._formed_gradient()
         return (_times_upstream(gradient, grad, self.reduction, dim),)
 
 

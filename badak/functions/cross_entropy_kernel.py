@@ -1,0 +1,88 @@
+"""The fused softmax cross-entropy kernel on (M, C) rows, in plain NumPy.
+
+Rows are taken in blocks that fit in the core's cache: each block of logits is read once from
+memory, shifted, exponentiated and summed in a reused buffer, and (when a gradient is wanted)
+written once as the gradient. Row sums are matrix-vector products; gathers use flat indices.
+
+Accuracy: a row's sum of exponentials holds one exact 1 (from its maximum); it is left out of the
+sum and added back with log1p, so a confident row's loss keeps all its digits (see
+activation.log_normalizer, the unfused version of the same idea).
+"""
+
+from dataclasses import dataclass
+
+from badak.backend import np
+
+BLOCK_BYTES = 512 * 1024  # the block buffer stays in a core's L2 cache
+
+
+@dataclass
+class RowTerms:
+    """Per-row results, each (M,): the log-normaliser log(sum_c exp(x_c - max)) and x_y - max;
+    with label smoothing also sum_c w_c (x_c - max)."""
+
+    normalizer: np.ndarray
+    target_shift: np.ndarray
+    weighted_shift: np.ndarray = None
+
+
+def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=None):
+    """Loss terms of softmax cross-entropy and, into `gradient`, its gradient per row.
+
+    Args:
+        rows: (M, C) logits, C-contiguous, float32 or float64.
+        target: (M,) class indices in [0, C) (ignored rows already mapped to any valid index).
+        class_weight: (C,) weights w (ones without weights), rows' dtype.
+        hard: (M,) coefficient of the target term, (1 - e) * w_y (0 for ignored rows).
+        smooth: (M,) coefficient of the smoothing term, e / C (0 for ignored rows), or None.
+        gradient: (M, C) array to fill with  A * p - hard * onehot - smooth * w,
+            A = hard + smooth * sum(w), with the target entry formed without cancellation.
+    Returns:
+        RowTerms.
+    """
+    n_rows, n_classes = rows.shape
+    dtype = rows.dtype
+    block = max(1, min(n_rows, BLOCK_BYTES // (n_classes * dtype.itemsize)))
+    buffer = np.empty((block, n_classes), dtype)
+    ones = np.ones(n_classes, dtype)
+    weight_sum = class_weight.sum(dtype=dtype)
+    terms = RowTerms(np.empty(n_rows, dtype), np.empty(n_rows, dtype))
+    if smooth is not None:
+        terms.weighted_shift = np.empty(n_rows, dtype)
+    for start in range(0, n_rows, block):
+        stop = min(start + block, n_rows)
+        x, b = rows[start:stop], buffer[: stop - start]
+        flat = np.arange(stop - start) * n_classes  # flat offset of each row in the block
+        top = flat + x.argmax(axis=1)
+        picked = flat + target[start:stop]
+        np.subtract(x, x.ravel()[top][:, None], out=b)
+        b_flat = b.reshape(-1)
+        terms.target_shift[start:stop] = b_flat[picked]
+        if smooth is not None:
+            terms.weighted_shift[start:stop] = b @ class_weight
+        np.exp(b, out=b)
+        b_flat[top] = 0  # leave the exact 1 of the maximum out of the sum
+        rest = b @ ones
+        terms.normalizer[start:stop] = np.log1p(rest)
+        if gradient is not None:
+            b_flat[top] = 1
+            _fill_gradient(b, rest, picked, terms.target_shift[start:stop], hard[start:stop],
+                           None if smooth is None else smooth[start:stop], class_weight,
+                           weight_sum, gradient[start:stop])  # fmt: skip
+    return terms
+
+
+def _fill_gradient(e, rest, picked, target_shift, hard, smooth, class_weight, weight_sum, out):
+    """out = A * p - hard * onehot - smooth * w for one block; e holds exp(x - max)."""
+    total = rest + 1  # sum of e, >= 1
+    coefficient = hard if smooth is None else hard + smooth * weight_sum
+    np.multiply(e, (coefficient / total)[:, None], out=out)
+    out_flat = out.reshape(-1)
+    p_target = e.reshape(-1)[picked] / total
+    # p_y - 1 = -(total - e_y) / total; where y is a maximum, total - 1 = rest exactly
+    left = np.where(target_shift == 0, rest, total * (1 - p_target))
+    entry = hard * (-left / total)
+    if smooth is not None:
+        out -= smooth[:, None] * class_weight
+        entry += smooth * (weight_sum * p_target - class_weight[picked % out.shape[1]])
+    out_flat[picked] = entry
