@@ -36,10 +36,13 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        # exp of a non-positive number never overflows; both branches are exact where used
-        e = np.exp(-np.abs(x))
-        one = const(1, x)
-        return np.where(x >= 0, one / (one + e), e / (one + e))
+        # 1 / (1 + exp(-x)) keeps its relative accuracy everywhere; where exp(-x) overflows to
+        # inf the result is 0, the correctly rounded value, so the overflow is not an error.
+        y = np.negative(x)
+        with np.errstate(over="ignore"):
+            np.exp(y, out=y)
+        y += const(1, y)
+        return np.reciprocal(y, out=y)
 
     def backward(self, grad):
         y = self.output

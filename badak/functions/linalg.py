@@ -9,6 +9,8 @@ from badak.functions.shape import reshape, sum_to, transpose
 class MatMul(Function):
     """a @ b with NumPy's rules: a 1-D a is a row, a 1-D b a column, leading dims broadcast."""
 
+    fresh_gradients = True  # products and sums: new arrays, kept by no one
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return np.matmul(a, b)
@@ -35,6 +37,8 @@ class MatMul(Function):
 
 class Linear(Function):
     """x @ weight.T + bias, with weight (out, in) as in PyTorch."""
+
+    fresh_gradients = True  # products and sums: new arrays, kept by no one
 
     def forward(self, x, weight, bias):
         y = np.matmul(x, weight.T)

@@ -219,7 +219,7 @@ def cross_entropy(
     if target_array.dtype.kind == "f" and target_array.shape == x.shape:
         check_probability_target(name, target_array)
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
-    check_class_target(name, x, target_array, ignore_index)
+    check_class_target(name, x.shape, target_array, ignore_index)
     return CrossEntropy()(
         input,
         target=target_array,
@@ -306,7 +306,7 @@ def nll_loss(
     reduction = check_reduction(name, reduction, size_average, reduce)
     weight = check_weight(name, weight, x.shape[_class_dim(x)])
     target_array = as_array(target)
-    check_class_target(name, x, target_array, ignore_index)
+    check_class_target(name, x.shape, target_array, ignore_index)
     return NLLLoss()(
         input,
         target=target_array,

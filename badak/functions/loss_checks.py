@@ -68,29 +68,30 @@ def check_weight(name, weight, n_classes):
     return w
 
 
-def check_class_target(name, x, target, ignore_index):
-    """Integer class indices in [0, C) or equal to ignore_index, shaped like x without dim 1."""
+def check_class_target(name, shape, target, ignore_index):
+    """Integer class indices in [0, C) or equal to ignore_index, for scores of `shape`: the
+    target is shaped like them without dim 1."""
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     if target.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: expected integer class indices of shape "
-            f"{_class_target_shape(x)} or probabilities of shape {x.shape}, "
+            f"{_class_target_shape(shape)} or probabilities of shape {shape}, "
             f"got dtype {target.dtype} and shape {target.shape}"
         )
-    expected = _class_target_shape(x)
+    expected = _class_target_shape(shape)
     if target.shape != expected:
-        if x.ndim > 1 and (target.ndim == 0 or target.shape[0] != x.shape[0]):
+        if len(shape) > 1 and (target.ndim == 0 or target.shape[0] != shape[0]):
             got = target.shape[0] if target.ndim else "none (a 0-d target)"
             raise ValueError(
-                f"{name}: expected target batch size {x.shape[0]} to match input of shape "
-                f"{x.shape}, got {got} (target shape {target.shape})"
+                f"{name}: expected target batch size {shape[0]} to match input of shape "
+                f"{shape}, got {got} (target shape {target.shape})"
             )
         raise ValueError(
-            f"{name}: expected target of shape {expected} for input of shape {x.shape}, "
+            f"{name}: expected target of shape {expected} for input of shape {shape}, "
             f"got {target.shape}"
         )
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    n_classes = shape[0] if len(shape) == 1 else shape[1]
     bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -103,8 +104,8 @@ def check_class_target(name, x, target, ignore_index):
         )
 
 
-def _class_target_shape(x):
-    return () if x.ndim == 1 else (x.shape[0], *x.shape[2:])
+def _class_target_shape(shape):
+    return () if len(shape) == 1 else (shape[0], *shape[2:])
 
 
 def check_probability_target(name, target):

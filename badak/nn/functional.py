@@ -11,6 +11,7 @@ from badak.functions.activation import (
     tanh,
 )
 from badak.functions.linalg import linear
+from badak.functions.linear_cross_entropy import linear_cross_entropy
 from badak.functions.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -29,6 +30,7 @@ __all__ = [
     "kl_div",
     "leaky_relu",
     "linear",
+    "linear_cross_entropy",
     "log_softmax",
     "logsumexp",
     "mse_loss",
