@@ -133,7 +133,23 @@ def _with_scalars_cast(arrays, dtype):
 _PYTHON_SCALARS = (int, float, bool)
 # NumPy 2 treats Python scalars as weak (NEP 50): float32 * 2.0 stays float32 without a cast.
 # NumPy 1 promotes 0-d arrays by value, so there every scalar is cast to the tensor's dtype.
-_SCALARS_NEED_CAST = int(np.__version__.split(".")[0]) < 2
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+_SCALARS_NEED_CAST = not _NUMPY_2
+
+
+def _numpy1_promotion(arrays):
+    """NumPy 1's value-based rule, which DeZero's programs relied on: a 0-d operand of the same
+    kind as an array operand takes the array's dtype (float32 * np.float64(0.5) stays float32)."""
+    shaped = [a for a in arrays if isinstance(a, np.ndarray) and a.ndim]
+    if not shaped or len(shaped) == len(arrays):
+        return arrays
+    dtype = np.result_type(*shaped)
+    return [
+        a.astype(dtype)
+        if isinstance(a, (np.generic, np.ndarray)) and a.ndim == 0 and a.dtype.kind == dtype.kind
+        else a
+        for a in arrays
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,7 +164,9 @@ class Function:
     """
 
     saves_output = False  # True where backward reads `self.output`
-    _graph_backward = False  # set by the engine while it runs backward under create_graph
+    # False only while the engine runs a backward that wants arrays; outside backward `inputs`
+    # and `output` are the Tensors, as a reader of the graph expects.
+    _graph_backward = True
     _tensor_backward = False  # True: backward always gets Tensors (badak.dezero's Functions)
     # True where backward's arrays are new and kept by no one (so a leaf may own one as its .grad
     # without a copy); by default the engine copies, since a backward may return one array for
@@ -180,9 +198,10 @@ class Function:
                 arrays.append(arg)
         if tensor is None:
             return self.forward(*args, **kwargs)
-        if not tensor._dezero_rules and (
-            scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1)
-        ):
+        if tensor._dezero_rules:
+            if _NUMPY_2 and len(arrays) > 1:
+                arrays = _numpy1_promotion(arrays)
+        elif scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1):
             arrays = _with_scalars_cast(arrays, tensor.data.dtype)
 
         out = self.forward(*arrays, **kwargs)
@@ -216,6 +235,11 @@ class Function:
     def inputs(self):
         """The inputs as backward should use them: arrays, or Tensors under create_graph."""
         return self._inputs if self._graph_backward else self._arrays
+
+    @property
+    def outputs(self):
+        """[weak reference to the output], as DeZero's Function keeps them."""
+        return [self._output_ref]
 
     @property
     def output(self):
@@ -282,8 +306,9 @@ def _accumulate(tensor, grad, fresh=False):
     if isinstance(grad, Tensor):
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
-        if not (fresh and type(grad) is np.ndarray and grad.dtype == tensor.data.dtype):
-            grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
+        dtype = grad.dtype if tensor._dezero_rules else tensor.data.dtype
+        if not (fresh and type(grad) is np.ndarray and grad.dtype == dtype):
+            grad = np.array(grad, dtype=dtype, copy=True)
         tensor.grad = tensor._result_type()._from_array(grad)
     elif tensor.grad.requires_grad or tensor._dezero_rules:
         tensor.grad = tensor.grad + grad
@@ -298,13 +323,14 @@ def _tensor_like(fn, array):
 
 
 def _checked(fn, tensor, grad):
-    """The gradient for `tensor` from `fn.backward`, cast to the tensor's dtype, shape checked."""
+    """The gradient for `tensor` from `fn.backward`, shape checked and cast to the tensor's dtype
+    (DeZero's Variables keep the gradient's own dtype, as DeZero does)."""
     if grad.shape != tensor.data.shape:
         raise RuntimeError(
             f"{fn.name()}: backward returned a gradient of shape {tuple(grad.shape)} "
             f"for an input of shape {tuple(tensor.data.shape)}"
         )
-    if grad.dtype != tensor.data.dtype:
+    if grad.dtype != tensor.data.dtype and not tensor._dezero_rules:
         grad = (
             grad.to(tensor.data.dtype)
             if isinstance(grad, Tensor)
@@ -338,12 +364,13 @@ def _backward_step(fn, grad, grads, create_graph):
         output = fn._output_ref()
         if output is not None:
             _accumulate(output, grad)
-    if create_graph or fn._tensor_backward:
-        fn._graph_backward = True
-        if not isinstance(grad, Tensor):
-            grad = _tensor_like(fn, grad)
+    graph = create_graph or fn._tensor_backward
+    if graph and not isinstance(grad, Tensor):
+        grad = _tensor_like(fn, grad)
     inputs = fn._inputs
+    fn._graph_backward = graph
     input_grads = fn.backward(grad)
+    fn._graph_backward = True
     if not isinstance(input_grads, tuple):  # DeZero-style functions return a lone gradient
         input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
     if len(input_grads) != len(inputs):
@@ -353,7 +380,8 @@ def _backward_step(fn, grad, grads, create_graph):
     for arg, needed, input_grad in zip(inputs, fn.needs_input_grad, input_grads):
         if input_grad is None or not needed:
             continue
-        if input_grad.shape != arg.data.shape or input_grad.dtype != arg.data.dtype:
+        data = arg.data  # None where a program freed it (DeZero's linear_simple does)
+        if data is not None and (input_grad.shape != data.shape or input_grad.dtype != data.dtype):
             input_grad = _checked(fn, arg, input_grad)
         creator = arg.grad_fn
         if creator is None:

@@ -1,7 +1,17 @@
 """DeZero's public API over badak's engine: change `dezero` to `badak.dezero` in the imports of
 a program written for DeZero ("Deep Learning from Scratch 3") and it runs on today's NumPy."""
 
-from badak.dezero import dataloaders, datasets, optimizers, transforms
+from badak.dezero import (
+    dataloaders,
+    datasets,
+    functions,
+    functions_conv,
+    layers,
+    models,
+    optimizers,
+    transforms,
+    utils,
+)
 from badak.dezero.core import (
     Config,
     Function,
@@ -16,9 +26,12 @@ from badak.dezero.core import (
 )
 from badak.dezero.dataloaders import DataLoader, SeqDataLoader
 from badak.dezero.datasets import Dataset
+from badak.dezero.layers import Layer
+from badak.dezero.models import Model
 
 __all__ = [
-    "Config", "DataLoader", "Dataset", "Function", "Parameter", "SeqDataLoader", "Variable",
-    "as_array", "as_variable", "dataloaders", "datasets", "no_grad", "optimizers",
-    "setup_variable", "test_mode", "transforms", "using_config",
+    "Config", "DataLoader", "Dataset", "Function", "Layer", "Model", "Parameter",
+    "SeqDataLoader", "Variable", "as_array", "as_variable", "dataloaders", "datasets",
+    "functions", "functions_conv", "layers", "models", "no_grad", "optimizers",
+    "setup_variable", "test_mode", "transforms", "using_config", "utils",
 ]  # fmt: skip

@@ -257,8 +257,8 @@ class Function(_EngineFunction):
         return super().__call__(*(as_variable(x) for x in inputs))
 
     @property
-    def outputs(self):
-        return [self._output_ref]
+    def inputs(self):
+        return self._inputs
 
     @property
     def generation(self):
