@@ -9,11 +9,61 @@ sum and added back with log1p, so a confident row's loss keeps all its digits (s
 activation.log_normalizer, the unfused version of the same idea).
 """
 
+import sys
 from dataclasses import dataclass
 
 from badak.backend import np
 
 BLOCK_BYTES = 512 * 1024  # the block buffer stays in a core's L2 cache
+REUSE_BYTES = 1 << 20  # gradients at least this large are reused once their holders let go
+
+
+class ReusableArray:
+    """One large array, handed out again once no one else holds it.
+
+    A freshly allocated large array costs a page fault on the first touch of every page (on these
+    machines about as long as computing the cross-entropy itself), so the last gradient is kept
+    and reused when its holders (a leaf's .grad, the Function) have dropped it: the reference
+    count then shows only this holder.
+    """
+
+    def __init__(self):
+        self.array = None
+
+    def take(self, shape, dtype):
+        array = self.array
+        # references: self.array, the local name, getrefcount's argument
+        if (
+            array is not None
+            and array.shape == shape
+            and array.dtype == dtype
+            and sys.getrefcount(array) == 3
+        ):
+            return array
+        array = np.empty(shape, dtype)
+        if array.nbytes >= REUSE_BYTES:
+            self.array = array
+        return array
+
+
+gradient_buffer = ReusableArray()
+
+# The compiled kernel (numba, the `fast` extra) takes float32 rows of at least this many classes;
+# below it the NumPy blocks are as fast. `use_compiled = False` turns it off.
+COMPILED_MIN_CLASSES = 256
+use_compiled = True
+_compiled = []  # the compiled module once imported, or None when numba is missing
+
+
+def compiled_kernel():
+    """badak.functions.cross_entropy_numba, or None without numba (imported on first use)."""
+    if not _compiled:
+        try:
+            from badak.functions import cross_entropy_numba
+        except ImportError:
+            cross_entropy_numba = None
+        _compiled.append(cross_entropy_numba)
+    return _compiled[0]
 
 
 @dataclass
@@ -42,6 +92,16 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
     """
     n_rows, n_classes = rows.shape
     dtype = rows.dtype
+    if (
+        use_compiled
+        and dtype == np.float32
+        and n_classes >= COMPILED_MIN_CLASSES
+        and rows.flags.c_contiguous
+        and compiled_kernel() is not None
+    ):
+        return compiled_kernel().softmax_cross_entropy(
+            rows, target, class_weight, hard, smooth, gradient
+        )
     block = max(1, min(n_rows, BLOCK_BYTES // (n_classes * dtype.itemsize)))
     buffer = np.empty((block, n_classes), dtype)
     ones = np.ones(n_classes, dtype)

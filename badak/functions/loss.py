@@ -138,7 +138,7 @@ class CrossEntropy(Function):
         the mean's divisor)."""
         t = self.targets
         scale = t.mean_scale(self.reduction, rows.dtype)
-        gradient = np.empty(rows.shape, rows.dtype) if needs_grad else None
+        gradient = kernel.gradient_buffer.take(rows.shape, rows.dtype) if needs_grad else None
         smooth = self.smooth if self.label_smoothing else None
         if needs_grad and smooth is not None:
             smooth = smooth * scale

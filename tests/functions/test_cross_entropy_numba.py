@@ -1,0 +1,80 @@
+"""The compiled cross-entropy kernel (numba, the `fast` extra) gives the NumPy kernel's results,
+and cross_entropy gives the same loss and gradients with it on and off."""
+
+import numpy as np
+import pytest
+
+import badak
+import badak.nn.functional as F
+from badak.functions import cross_entropy_kernel as kernel
+from badak.functions import cross_entropy_numba as compiled
+
+
+def rows_with_edge_cases(n_rows, n_classes, rng):
+    rows = (4 * rng.standard_normal((n_rows, n_classes))).astype(np.float32)
+    rows[1, :3] = rows[1].max() + 1  # a three-way tie at the maximum
+    rows[2] = 0
+    rows[2, 0] = 60  # confident
+    rows[3, 5] = np.nan
+    rows[4, 7] = -np.inf  # a masked logit is fine
+    return rows
+
+
+@pytest.mark.parametrize("smoothing", [False, True])
+@pytest.mark.parametrize("in_place", [False, True])
+def test_compiled_kernel_equals_the_numpy_kernel(smoothing, in_place, monkeypatch):
+    rng = np.random.default_rng(3)
+    n_rows, n_classes = 9, 700
+    rows = rows_with_edge_cases(n_rows, n_classes, rng)
+    target = rng.integers(0, n_classes, n_rows)
+    target[1], target[2] = 2, 0  # at the tie, and the confident class
+    weight = rng.uniform(0.5, 2, n_classes).astype(np.float32)
+    hard = rng.uniform(0, 1, n_rows).astype(np.float32)
+    smooth = np.full(n_rows, 0.2 / n_classes, np.float32) if smoothing else None
+    results = []
+    for use in (False, True):
+        monkeypatch.setattr(kernel, "use_compiled", use)
+        data = rows.copy()
+        gradient = data if in_place else np.empty_like(data)
+        terms = kernel.softmax_cross_entropy(data, target, weight, hard, smooth, gradient)
+        results.append((terms, gradient))
+    (numpy_terms, numpy_grad), (compiled_terms, compiled_grad) = results
+    for name in ("normalizer", "target_shift") + (("weighted_shift",) if smoothing else ()):
+        np.testing.assert_allclose(getattr(compiled_terms, name), getattr(numpy_terms, name),
+                                   rtol=2e-6, atol=1e-6, err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(compiled_grad, numpy_grad, rtol=2e-6, atol=1e-9)
+    assert np.isnan(compiled_terms.normalizer[3]) and np.isnan(compiled_grad[3]).all()
+    assert compiled_terms.normalizer[2] == pytest.approx(
+        np.log1p((n_classes - 1) * np.exp(-60.0)), rel=1e-5
+    )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
+    reduction, create_graph, monkeypatch
+):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((16, 512)).astype(np.float32)
+    target = rng.integers(0, 512, 16)
+    target[3] = -100
+    results = []
+    for use in (False, True):
+        monkeypatch.setattr(kernel, "use_compiled", use)
+        leaf = badak.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(leaf, badak.tensor(target), reduction=reduction,
+                               label_smoothing=0.1).sum()  # fmt: skip
+        loss.backward(create_graph=create_graph)
+        assert loss.dtype == np.float32 and leaf.grad.dtype == np.float32
+        results.append((loss.data, leaf.grad.data))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=2e-6, atol=1e-9)
+
+
+def test_the_compiled_exp_is_within_one_ulp():
+    x = -np.linspace(0, 80, 200001, dtype=np.float32)
+    out, scratch = np.empty_like(x), np.empty(x.shape, np.int32)
+    compiled._exp_shifted(x, np.float32(0), out, scratch)
+    exact = np.exp(x.astype(np.float64))
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(out - exact) / ulp) <= 1.0
