@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 
 from badak.backend import np
+from badak.optim.fused import add_scaled_
 from badak.optim.optimizer import Optimizer
 
 
@@ -89,4 +90,4 @@ class SGD(Optimizer):
             else:
                 d = buf
 
-        param -= dtype(group["lr"]) * d
+        add_scaled_(param, dtype(-group["lr"]), d)

@@ -1,0 +1,40 @@
+"""In-place parameter updates for the optimizers.
+
+`add_scaled_(target, scale, values)` is `target += scale * values`: one pass over memory with numba
+(the `fast` extra), for large contiguous arrays; otherwise NumPy's two passes. PyTorch's
+`param.add_(grad, alpha=-lr)` is one pass, and for a large layer the update is a visible part of a
+training step.
+"""
+
+from badak.backend import np
+
+FUSED_MIN_SIZE = 1 << 15  # smaller arrays: NumPy's call is cheaper than a compiled loop
+use_compiled = True
+_compiled = []
+
+
+def _kernel():
+    if not _compiled:
+        try:
+            from badak.optim import fused_numba
+        except ImportError:
+            fused_numba = None
+        _compiled.append(fused_numba)
+    return _compiled[0]
+
+
+def add_scaled_(target, scale, values):
+    """target += scale * values in place; scale is a scalar of target's dtype."""
+    if (
+        use_compiled
+        and target.size >= FUSED_MIN_SIZE
+        and target.flags.c_contiguous
+        and isinstance(values, np.ndarray)
+        and values.flags.c_contiguous
+        and values.shape == target.shape
+        and values.dtype == target.dtype
+        and _kernel() is not None
+    ):
+        _kernel().add_scaled(target.reshape(-1), scale, values.reshape(-1))
+    else:
+        target += scale * values

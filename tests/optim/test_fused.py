@@ -1,0 +1,43 @@
+"""The in-place update kernel: bitwise NumPy's result with the compiled path on and off, and SGD
+training giving bitwise the same weights either way."""
+
+import numpy as np
+import pytest
+
+import badak
+from badak import nn, optim
+from badak.optim import fused
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [10, fused.FUSED_MIN_SIZE + 3])
+def test_add_scaled_is_numpys_expression_bitwise(dtype, size, monkeypatch):
+    rng = np.random.default_rng(size)
+    target, values = rng.standard_normal((2, size)).astype(dtype)
+    scale = dtype(-0.37)
+    expected = target + scale * values
+    for use in (True, False):
+        monkeypatch.setattr(fused, "use_compiled", use)
+        result = target.copy()
+        fused.add_scaled_(result, scale, values)
+        assert np.array_equal(result, expected)
+
+
+def test_sgd_training_is_bitwise_the_same_with_and_without_the_compiled_update(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = badak.tensor(rng.standard_normal((64, 200)).astype(np.float32))
+    y = badak.tensor(rng.integers(0, 5, 64))
+    weights = []
+    for use in (True, False):
+        monkeypatch.setattr(fused, "use_compiled", use)
+        badak.manual_seed(3)
+        model = nn.MLP(200, [256], 5)
+        optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(5):
+            loss = badak.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+        weights.append([p.data.copy() for p in model.parameters()])
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
