@@ -8,7 +8,6 @@ dict's `0.weight`, a nested value's `optimizer/state/0/exp_avg`); the structure 
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 from badak.backend import np
@@ -122,6 +121,8 @@ def load_with_metadata(path):
     with open(path, "rb") as file:
         if file.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
             raise ValueError(f"load: {str(path)!r} is not a badak file: it is not an .npz archive")
+    import zipfile  # only loading needs it; `import badak` stays quick
+
     try:
         with np.load(path, allow_pickle=False) as archive:
             if METADATA_KEY not in archive.files:

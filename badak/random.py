@@ -1,9 +1,10 @@
-"""badak's own random number generator: seeded at import, so runs repeat; NumPy's is left alone."""
+"""badak's own random number generator: it starts from a fixed seed, so runs repeat; NumPy's global
+one is left alone. It is made on first use, so `import badak` does not load numpy.random."""
 
 from badak.backend import np
 
 _DEFAULT_SEED = 0
-_generator = np.random.default_rng(_DEFAULT_SEED)
+_generator = None
 
 
 def manual_seed(seed):
@@ -17,4 +18,6 @@ def manual_seed(seed):
 
 def default_generator():
     """The generator that rand, randn, randint, init and dropout draw from."""
+    if _generator is None:
+        manual_seed(_DEFAULT_SEED)
     return _generator
