@@ -1,6 +1,9 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import badak
 
 # scikit-learn's estimator checks include an array-API check that runs only when scipy was
 # imported with this set; it must come before anything imports scipy.
@@ -14,3 +17,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("badak")
+
+
+@pytest.fixture(autouse=True)
+def grad_mode_restored():
+    """A test that switches grad mode off cannot leave it off for the next one."""
+    yield
+    badak.set_grad_enabled(True)

@@ -7,20 +7,7 @@ import pytest
 import torch
 
 import badak
-
-
-@pytest.fixture(autouse=True)
-def grad_mode_restored():
-    yield
-    badak.set_grad_enabled(True)
-
-
-def leaf(values, dtype=np.float32):
-    return badak.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
-
-
-def close(tensor, expected, rtol=1e-6):
-    np.testing.assert_allclose(np.asarray(tensor.data), expected, rtol=rtol, atol=0)
+from tests.tensor_helpers import close, leaf
 
 
 # --- Tensor protocol ----------------------------------------------------------------------------
