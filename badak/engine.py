@@ -137,6 +137,12 @@ _NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
 _SCALARS_NEED_CAST = not _NUMPY_2
 
 
+def _weak_scalars(arrays, dtype):
+    """Python numbers take the tensor's dtype where their kind fits it (NumPy 2's NEP 50)."""
+    fits = {"f": (int, float), "c": (int, float), "i": (int,), "u": (int,)}.get(dtype.kind, ())
+    return [dtype.type(a) if type(a) in fits else a for a in arrays]
+
+
 def _numpy1_promotion(arrays):
     """NumPy 1's value-based rule, which DeZero's programs relied on: a 0-d operand of the same
     kind as an array operand takes the array's dtype (float32 * np.float64(0.5) stays float32)."""
@@ -201,6 +207,8 @@ class Function:
         if tensor._dezero_rules:
             if _NUMPY_2 and len(arrays) > 1:
                 arrays = _numpy1_promotion(arrays)
+            elif scalars:  # NumPy 1: Python scalars made weak, as NumPy 2 (NEP 50) has them
+                arrays = _weak_scalars(arrays, tensor.data.dtype)
         elif scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1):
             arrays = _with_scalars_cast(arrays, tensor.data.dtype)
 
