@@ -9,7 +9,7 @@ uninterrupted run.
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from badak import checkpoint, optim
@@ -186,7 +186,6 @@ class RunResult:
     seconds: float
     validation: Split = None
     predictions: np.ndarray = None
-    extras: dict = field(default_factory=dict)
 
     @property
     def final(self):

@@ -4,35 +4,15 @@ For 001 and 002 the documents' own NumPy code is written out here and run on the
 the numbers the examples print (computed with badak.layers) must match it.
 """
 
-import functools
 import math
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.example_runner import run_example
+
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-@functools.cache
-def _run(name):
-    # the checkout's badak, also where it is not installed
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _labelled(stdout):
@@ -121,7 +101,7 @@ def _doc001():
 
 
 def test_example_001_prints_the_documents_numbers():
-    printed = _labelled(_run("001_softmax_with_loss.py"))
+    printed = _labelled(run_example("001_softmax_with_loss.py"))
     for label, expected in _doc001().items():
         expected = expected if isinstance(expected, list) else [expected]
         assert len(printed[label]) == len(expected), label
@@ -196,7 +176,7 @@ def _doc002():
 
 
 def test_example_002_prints_the_documents_numbers():
-    printed = _labelled(_run("002_activation_and_loss_layers.py"))
+    printed = _labelled(run_example("002_activation_and_loss_layers.py"))
     for label, want in _doc002().items():
         (got,) = printed[label]
         # numpy prints 8 decimals; badak adds 1e-7 inside the log as the book does and the
@@ -213,7 +193,7 @@ def test_example_002_prints_the_documents_numbers():
 
 
 def test_example_003_runs_the_pytorch_tutorial():
-    stdout = _run("003_pytorch_softmax_cross_entropy.py")
+    stdout = run_example("003_pytorch_softmax_cross_entropy.py")
     lines = stdout.splitlines()
     assert lines[0] == "tensor([0.0900, 0.2447, 0.6652])"
     assert lines[1] == "tensor(1.)"
@@ -239,7 +219,7 @@ def _values(stdout, prefix):
 
 
 def test_example_004_cs231n_softmax_classifier():
-    stdout = _run("004_cs231n_softmax_classifier.py")
+    stdout = run_example("004_cs231n_softmax_classifier.py")
     (naive,) = _values(stdout, "naive loss")
     (vectorized,) = _values(stdout, "vectorized loss")
     assert naive == pytest.approx(vectorized, rel=1e-6)

@@ -4,12 +4,7 @@ The document's lines come from `print(y)` and `print(y, '\\n')`: the latter ends
 space and adds an empty line. Every digit is the document's, the loss's 16 included.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.example_runner import run_example
 
 DOCUMENT = [
     "variable([4 5 6])",
@@ -41,22 +36,8 @@ DOCUMENT = [
 ]
 
 
-def _run(name):
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_dezero_step47_prints_the_documents_output_line_by_line():
-    lines = _run("000_dezero_step47.py").split("\n")
+    lines = run_example("000_dezero_step47.py").split("\n")
     assert lines[-1] == ""  # the output ends with a newline
     lines = lines[:-1]
     for number, (ours, document) in enumerate(zip(lines, DOCUMENT), start=1):
