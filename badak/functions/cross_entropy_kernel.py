@@ -121,7 +121,7 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
         if smooth is not None:
             terms.weighted_shift[start:stop] = b @ class_weight
         np.exp(b, out=b)
-        b_flat[top] = 0  # leave the exact 1 of the maximum out of the sum
+        b_flat[top] *= 0  # leave the exact 1 of the maximum out (an infinite one's NaN stays in)
         rest = b @ ones
         terms.normalizer[start:stop] = np.log1p(rest)
         if gradient is not None:

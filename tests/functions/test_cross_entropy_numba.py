@@ -49,6 +49,44 @@ def test_compiled_kernel_equals_the_numpy_kernel(smoothing, in_place, monkeypatc
     )
 
 
+@pytest.mark.parametrize("n_classes", [257, 264, 701])
+@pytest.mark.parametrize("offset", [0, 1, 3])
+@pytest.mark.parametrize("with_gradient", [False, True])
+def test_every_alignment_and_row_length_gives_the_numpy_kernel_results(
+    n_classes, offset, with_gradient, monkeypatch
+):
+    """The streaming pass writes 8 entries at a time from a 32-byte boundary: rows that start
+    anywhere and end anywhere, and rows with NaN, infinities and ties where the next row's
+    maximum is found, give the NumPy kernel's results."""
+    rng = np.random.default_rng(n_classes + offset)
+    rows = rows_with_edge_cases(9, n_classes, rng)
+    rows[0, 4] = np.nan  # found by the first row's own pass
+    rows[5] = -np.inf  # no finite entry: NaN, as in NumPy
+    rows[6, -1] = np.inf  # an infinite maximum: NaN
+    target = rng.integers(0, n_classes, 9)
+    weight = np.ones(n_classes, np.float32)
+    hard = np.full(9, 1 / 9, np.float32)
+    results = []
+    for use in (False, True):
+        monkeypatch.setattr(kernel, "use_compiled", use)
+        gradient = None
+        if with_gradient:  # a view that starts `offset` entries into its buffer
+            gradient = np.full(9 * n_classes + offset, 7, np.float32)[offset:]
+            gradient = gradient.reshape(9, n_classes)
+        terms = kernel.softmax_cross_entropy(rows, target, weight, hard, None, gradient)
+        results.append((terms, gradient))
+    (numpy_terms, numpy_grad), (compiled_terms, compiled_grad) = results
+    np.testing.assert_allclose(compiled_terms.normalizer, numpy_terms.normalizer, rtol=2e-6,
+                               atol=1e-6)  # fmt: skip
+    finite = np.isfinite(numpy_terms.normalizer)  # elsewhere the loss is NaN either way
+    np.testing.assert_allclose(compiled_terms.target_shift[finite],
+                               numpy_terms.target_shift[finite], rtol=2e-6, atol=1e-6)  # fmt: skip
+    assert np.isnan(compiled_terms.normalizer[[0, 3, 5, 6]]).all()
+    assert np.isfinite(compiled_terms.normalizer[[1, 2, 4, 7, 8]]).all()
+    if with_gradient:
+        np.testing.assert_allclose(compiled_grad, numpy_grad, rtol=2e-6, atol=1e-9)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
@@ -73,8 +111,8 @@ def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
 
 def test_the_compiled_exp_is_within_one_ulp():
     x = -np.linspace(0, 80, 200001, dtype=np.float32)
-    out, scratch = np.empty_like(x), np.empty(x.shape, np.int32)
-    compiled._exp_shifted(x, np.float32(0), out, scratch)
+    out = np.empty_like(x)
+    compiled._exp_and_sums(x, np.float32(0), out)
     exact = np.exp(x.astype(np.float64))
     ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
     assert np.max(np.abs(out - exact) / ulp) <= 1.0
