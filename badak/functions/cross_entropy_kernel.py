@@ -97,6 +97,7 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
         and dtype == np.float32
         and n_classes >= COMPILED_MIN_CLASSES
         and rows.flags.c_contiguous
+        and (gradient is None or gradient.flags.c_contiguous)
         and compiled_kernel() is not None
     ):
         return compiled_kernel().softmax_cross_entropy(
