@@ -111,8 +111,7 @@ def cross_entropy(table, repeats):
         times = interleaved(steps, repeats)
         # Timed apart: two badak steps in turn would each keep the other's gradient alive, so
         # neither could reuse the one kept gradient buffer (see ReusableArray).
-        no_compiled = interleaved({"numpy kernel": W.ce_badak(x, t, compiled=False)}, repeats)
-        no_compiled = no_compiled["numpy kernel"]
+        no_compiled = interleaved({"alone": W.ce_badak(x, t, compiled=False)}, repeats)["alone"]
         bound = 8 * n * c / bandwidth  # read the logits, write the gradient
         note = (
             f"(NumPy kernel alone: {no_compiled * 1e3:.1f} ms; bandwidth bound "

@@ -129,15 +129,14 @@ def _make_row_pass(streaming):
         signature = result(row, top, scratch, following, previous, out, factor, head, body)
 
         def codegen(context, builder, signature, args):
-            row_, top_, scratch_, following_, previous_, out_, factor_, head_, body_ = args
-            data = {
-                name: context.make_array(signature.args[index])(context, builder, value).data
-                for name, index, value in (("row", 0, row_), ("scratch", 2, scratch_),
-                                           ("following", 3, following_),
-                                           ("previous", 4, previous_), ("out", 5, out_))
+            top_, factor_, head_, body_ = args[1], args[6], args[7], args[8]
+            arrays = {
+                name: context.make_array(signature.args[index])(context, builder, args[index])
+                for index, name in ((0, "row"), (2, "scratch"), (3, "following"),
+                                    (4, "previous"), (5, "out"))
             }  # fmt: skip
-            row_array = context.make_array(signature.args[0])(context, builder, row_)
-            n = cgutils.unpack_tuple(builder, row_array.shape, 1)[0]
+            data = {name: array.data for name, array in arrays.items()}
+            n = cgutils.unpack_tuple(builder, arrays["row"].shape, 1)[0]
             zero = ir.Constant(_F32, 0.0)
             vector = ir.VectorType(_F32, _LANES)
             nontemporal = builder.module.add_metadata([_I32(1)])
@@ -149,10 +148,8 @@ def _make_row_pass(streaming):
                 sums = [cgutils.alloca_once_value(builder, _broadcast(builder, v, like))
                         for v in initial]  # fmt: skip
                 step = ir.Constant(start.type, width)
-                with cgutils.for_range_slice(builder, start, stop, step, intp=start.type) as (
-                    j,
-                    _,
-                ):
+                loop = cgutils.for_range_slice(builder, start, stop, step, intp=start.type)
+                with loop as (j, _):
 
                     def at(name):
                         pointer = builder.gep(data[name], [j])
@@ -180,29 +177,23 @@ def _make_row_pass(streaming):
                         _prefetch(builder, builder.gep(data["following"], [ahead]))
                     values = builder.load(at("following"), align=4)
                     builder.store(_larger(builder, builder.load(sums[3]), values), sums[3])
-                reduced = []
-                for index, total in enumerate(sums):
-                    value = builder.load(total)
-                    if width == 1:
-                        reduced.append(value)
-                        continue
-                    lanes = [builder.extract_element(value, _I32(k)) for k in range(width)]
-                    combined = lanes[0]
-                    for lane in lanes[1:]:
-                        combined = (_larger(builder, combined, lane) if index == 3
-                                    else builder.fadd(combined, lane))  # fmt: skip
-                    reduced.append(combined)
-                return reduced
+                values = [builder.load(total) for total in sums]
+                if width == 1:
+                    return values
+                return [fold(index, [builder.extract_element(value, _I32(k)) for k in range(width)])
+                        for index, value in enumerate(values)]  # fmt: skip
+
+            def fold(index, values):
+                """Three sums, then a maximum (index 3), of scalar partial results."""
+                combined = values[0]
+                for value in values[1:]:
+                    combined = (_larger(builder, combined, value) if index == 3
+                                else builder.fadd(combined, value))  # fmt: skip
+                return combined
 
             parts = [run(ir.Constant(head_.type, 0), head_, _F32), run(head_, body_, vector),
                      run(body_, n, _F32)]  # fmt: skip
-            totals = []
-            for index in range(4):
-                value = parts[0][index]
-                for part in parts[1:]:
-                    value = (_larger(builder, value, part[index]) if index == 3
-                             else builder.fadd(value, part[index]))  # fmt: skip
-                totals.append(value)
+            totals = [fold(index, [part[index] for part in parts]) for index in range(4)]
             return context.make_tuple(builder, signature.return_type, totals)
 
         return signature, codegen

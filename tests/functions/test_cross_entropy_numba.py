@@ -18,6 +18,15 @@ def exp_row(x, out):
     compiled._row_pass(x, np.float32(0), out, x, x, x, np.float32(0), 0, body)
 
 
+def numpy_then_compiled(monkeypatch, run):
+    """[run() with the compiled kernel off, run() with it on]."""
+    results = []
+    for use in (False, True):
+        monkeypatch.setattr(kernel, "use_compiled", use)
+        results.append(run())
+    return results
+
+
 def rows_with_edge_cases(n_rows, n_classes, rng):
     rows = (4 * rng.standard_normal((n_rows, n_classes))).astype(np.float32)
     rows[1, :3] = rows[1].max() + 1  # a three-way tie at the maximum
@@ -39,13 +48,13 @@ def test_compiled_kernel_equals_the_numpy_kernel(smoothing, in_place, monkeypatc
     weight = rng.uniform(0.5, 2, n_classes).astype(np.float32)
     hard = rng.uniform(0, 1, n_rows).astype(np.float32)
     smooth = np.full(n_rows, 0.2 / n_classes, np.float32) if smoothing else None
-    results = []
-    for use in (False, True):
-        monkeypatch.setattr(kernel, "use_compiled", use)
+
+    def run():
         data = rows.copy()
         gradient = data if in_place else np.empty_like(data)
-        terms = kernel.softmax_cross_entropy(data, target, weight, hard, smooth, gradient)
-        results.append((terms, gradient))
+        return kernel.softmax_cross_entropy(data, target, weight, hard, smooth, gradient), gradient
+
+    results = numpy_then_compiled(monkeypatch, run)
     (numpy_terms, numpy_grad), (compiled_terms, compiled_grad) = results
     for name in ("normalizer", "target_shift") + (("weighted_shift",) if smoothing else ()):
         np.testing.assert_allclose(getattr(compiled_terms, name), getattr(numpy_terms, name),
@@ -74,16 +83,18 @@ def test_every_alignment_and_row_length_gives_the_numpy_kernel_results(
     target = rng.integers(0, n_classes, 9)
     weight = np.ones(n_classes, np.float32)
     hard = np.full(9, 1 / 9, np.float32)
-    results = []
-    for use in (False, True):
-        monkeypatch.setattr(kernel, "use_compiled", use)
+
+    def run():
         gradient = None
         if with_gradient:  # a view that starts `offset` entries into its buffer
             gradient = np.full(9 * n_classes + offset, 7, np.float32)[offset:]
             gradient = gradient.reshape(9, n_classes)
         with np.errstate(invalid="ignore"):  # -inf - -inf: the NumPy kernel's NaN rows
-            terms = kernel.softmax_cross_entropy(rows, target, weight, hard, None, gradient)
-        results.append((terms, gradient))
+            return kernel.softmax_cross_entropy(
+                rows, target, weight, hard, None, gradient
+            ), gradient
+
+    results = numpy_then_compiled(monkeypatch, run)
     (numpy_terms, numpy_grad), (compiled_terms, compiled_grad) = results
     np.testing.assert_allclose(compiled_terms.normalizer, numpy_terms.normalizer, rtol=2e-6,
                                atol=1e-6)  # fmt: skip
@@ -105,15 +116,16 @@ def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
     x = rng.standard_normal((16, 512)).astype(np.float32)
     target = rng.integers(0, 512, 16)
     target[3] = -100
-    results = []
-    for use in (False, True):
-        monkeypatch.setattr(kernel, "use_compiled", use)
+
+    def run():
         leaf = badak.tensor(x, requires_grad=True)
         loss = F.cross_entropy(leaf, badak.tensor(target), reduction=reduction,
                                label_smoothing=0.1).sum()  # fmt: skip
         loss.backward(create_graph=create_graph)
         assert loss.dtype == np.float32 and leaf.grad.dtype == np.float32
-        results.append((loss.data, leaf.grad.data))
+        return loss.data, leaf.grad.data
+
+    results = numpy_then_compiled(monkeypatch, run)
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=2e-6, atol=1e-9)
 
