@@ -47,17 +47,37 @@ class Linear(Function):
         return y
 
     def backward(self, grad):
+        if not self._graph_backward:
+            return self._array_backward(grad)
         x, weight, bias = self.inputs
         need_x, need_weight, need_bias = self.needs_input_grad
         out_features, in_features = weight.shape
-        grad_x = grad_weight = grad_bias = None
-        if need_x:
-            grad_x = matmul(grad, weight)
+        rows = reshape(grad, (-1, out_features))
+        grad_bias = sum(rows, 0) if need_bias else None
+        grad_x = matmul(grad, weight) if need_x else None
+        grad_weight = None
         if need_weight:
-            rows = reshape(grad, (-1, out_features))
             grad_weight = matmul(transpose(rows), reshape(x, (-1, in_features)))
-        if need_bias:
-            grad_bias = sum(reshape(grad, (-1, out_features)), 0)
+        return grad_x, grad_weight, grad_bias
+
+    def _array_backward(self, grad):
+        """The formulas above on arrays, with NumPy called directly: this runs in every training
+        step, where the functions' checks and dispatch cost more than small products."""
+        x, weight, _ = self._arrays
+        need_x, need_weight, need_bias = self.needs_input_grad
+        out_features, in_features = weight.shape
+        rows = grad.reshape(-1, out_features)
+        # The bias sum first, while grad is still in cache: the weight's product evicts it.
+        grad_bias = rows.sum(0) if need_bias else None
+        grad_x = np.matmul(grad, weight) if need_x else None
+        grad_weight = None
+        if need_weight:
+            inputs = x.reshape(-1, in_features)
+            # In the weight's own memory order, so that the optimizer's update is one pass.
+            if weight.flags.c_contiguous:
+                grad_weight = np.matmul(rows.T, inputs)
+            else:
+                grad_weight = np.matmul(inputs.T, rows).T
         return grad_x, grad_weight, grad_bias
 
 

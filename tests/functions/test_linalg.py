@@ -80,6 +80,25 @@ def test_linear_second_derivative(x_shape):
 
 
 @pytest.mark.parametrize("x_shape", LINEAR_INPUTS, ids=str)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_linear_backward_on_arrays_equals_the_recorded_backward(x_shape, order):
+    """Plain backward runs NumPy directly; under create_graph the functions run. Both give the
+    same gradients, and the weight's gradient comes in the weight's memory order (nn.Linear
+    keeps its weight in F order), so that the optimizer's update is one pass."""
+    rng = np.random.default_rng(5)
+    upstream = rng.standard_normal(x_shape[:-1] + (3,))
+    grads = []
+    for create_graph in (False, True):
+        x, bias = leaf(*x_shape, seed=1), leaf(3, seed=3)
+        weight = badak.Tensor(np.asarray(leaf(3, 4, seed=2).data, order=order), requires_grad=True)
+        (F.linear(x, weight, bias) * upstream).sum().backward(create_graph=create_graph)
+        grads.append([t.grad.data for t in (x, weight, bias)])
+    for plain, recorded in zip(*grads):
+        np.testing.assert_allclose(plain, recorded, rtol=1e-13, atol=1e-15)
+    assert grads[0][1].flags[f"{order}_CONTIGUOUS"]
+
+
+@pytest.mark.parametrize("x_shape", LINEAR_INPUTS, ids=str)
 @pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no_bias"])
 def test_linear_matches_pytorch(x_shape, with_bias):
     x, weight, bias = leaf(*x_shape, seed=1), leaf(3, 4, seed=2), leaf(3, seed=3)

@@ -68,6 +68,15 @@ def test_linear_without_bias():
     np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T, rtol=1e-6)
 
 
+def test_linear_weight_is_out_by_in_stored_in_f_order_and_its_gradient_too():
+    layer = nn.Linear(4, 3)
+    assert layer.weight.shape == (3, 4) and layer.weight.data.flags.f_contiguous
+    layer(values((5, 4))).sum().backward()
+    assert layer.weight.grad.data.flags.f_contiguous
+    np.testing.assert_allclose(layer.weight.grad.data, np.tile(values((5, 4)).data.sum(0), (3, 1)),
+                               rtol=1e-6)  # fmt: skip
+
+
 @pytest.mark.parametrize("args", [(0, 3), (4, 0), (-1, 3)])
 def test_linear_rejects_sizes_below_one_naming_the_class(args):
     with pytest.raises(ValueError, match="^Linear: .*features"):

@@ -11,14 +11,18 @@ from badak.optim import fused
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("size", [10, fused.FUSED_MIN_SIZE + 3])
-def test_add_scaled_is_numpys_expression_bitwise(dtype, size, monkeypatch):
+@pytest.mark.parametrize("order", ["C", "F", "mixed"])
+def test_add_scaled_is_numpys_expression_bitwise(dtype, size, order, monkeypatch):
     rng = np.random.default_rng(size)
-    target, values = rng.standard_normal((2, size)).astype(dtype)
+    target, values = rng.standard_normal((2, 3, size)).astype(dtype)
+    if order != "C":  # F order as nn.Linear keeps its weight; mixed orders take NumPy's path
+        target = np.asfortranarray(target)
+        values = values if order == "mixed" else np.asfortranarray(values)
     scale = dtype(-0.37)
     expected = target + scale * values
     for use in (True, False):
         monkeypatch.setattr(fused, "use_compiled", use)
-        result = target.copy()
+        result = target.copy(order="K")
         fused.add_scaled_(result, scale, values)
         assert np.array_equal(result, expected)
 
