@@ -77,11 +77,15 @@ class _RowTargets:
     def __init__(self, target, weight, ignore_index, n_rows, n_classes, dtype):
         flat = target.reshape(-1)
         self.valid = flat != ignore_index
-        self.picked = np.arange(n_rows), np.where(self.valid, flat, 0)
-        self.class_weight = (
-            np.ones(n_classes, dtype) if weight is None else weight.astype(dtype, copy=False)
-        )
-        self.row_weight = np.where(self.valid, self.class_weight[self.picked[1]], 0).astype(dtype)
+        self.all_valid = bool(self.valid.all())  # the common case skips the masking below
+        self.picked = np.arange(n_rows), flat if self.all_valid else np.where(self.valid, flat, 0)
+        if weight is None:
+            self.class_weight = np.ones(n_classes, dtype)
+            self.row_weight = self.valid.astype(dtype)
+        else:
+            self.class_weight = weight.astype(dtype, copy=False)
+            picked_weight = self.class_weight[self.picked[1]]
+            self.row_weight = np.where(self.valid, picked_weight, 0).astype(dtype)
         self.weight_sum = self.row_weight.sum(dtype=dtype)  # the weighted mean's divisor
 
     def mean_scale(self, reduction, dtype):
@@ -122,8 +126,8 @@ class CrossEntropy(Function):
             if label_smoothing:
                 weight_sum = targets.class_weight.sum(dtype=rows.dtype)
                 losses += smooth * (weight_sum * terms.normalizer - terms.weighted_shift)
-            valid = targets.valid
-            losses = np.where(valid, losses, 0)  # exactly 0, whatever the logits held
+            if not targets.all_valid:
+                losses = np.where(targets.valid, losses, 0)  # exactly 0, whatever the logits held
         return _reduced(losses, targets.weight_sum, reduction, target.shape, x.dtype)
 
     def _formed_gradient(self):
@@ -153,7 +157,7 @@ class CrossEntropy(Function):
             )
         if not needs_grad:
             return terms, None
-        if not t.valid.all():
+        if not t.all_valid:
             gradient[~t.valid] = 0
         return terms, _unrows(gradient, x.shape).astype(x.dtype, copy=False)
 

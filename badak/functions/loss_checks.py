@@ -92,6 +92,8 @@ def check_class_target(name, shape, target, ignore_index):
             f"got {target.shape}"
         )
     n_classes = shape[0] if len(shape) == 1 else shape[1]
+    if not target.size or (target.min() >= 0 and target.max() < n_classes):
+        return  # every target a class index: the common case, two reductions
     bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
