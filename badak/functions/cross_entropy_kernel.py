@@ -16,15 +16,28 @@ from badak.backend import np
 
 BLOCK_BYTES = 512 * 1024  # the block buffer stays in a core's L2 cache
 REUSE_BYTES = 1 << 20  # gradients at least this large are reused once their holders let go
+ALIGNMENT = 64  # bytes, a cache line: the compiled kernel streams its stores to aligned rows
+
+
+def aligned_empty(shape, dtype):
+    """np.empty(shape, dtype) starting on an ALIGNMENT-byte boundary (NumPy promises 16).
+
+    The array is a view of a byte buffer (its `.base`, which every further view also holds).
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(nbytes + ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    return raw[start : start + nbytes].view(dtype).reshape(shape)
 
 
 class ReusableArray:
-    """One large array, handed out again once no one else holds it.
+    """One large aligned array, handed out again once no one else holds it.
 
     A freshly allocated large array costs a page fault on the first touch of every page (on these
     machines about as long as computing the cross-entropy itself), so the last gradient is kept
     and reused when its holders (a leaf's .grad, the Function) have dropped it: the reference
-    count then shows only this holder.
+    counts then show only this holder.
     """
 
     def __init__(self):
@@ -32,15 +45,18 @@ class ReusableArray:
 
     def take(self, shape, dtype):
         array = self.array
-        # references: self.array, the local name, getrefcount's argument
+        # References to the array: self.array, the local name, getrefcount's argument. Views of
+        # it (reshapes, transposes) hold its byte buffer instead, held otherwise by the array's
+        # .base and getrefcount's argument.
         if (
             array is not None
             and array.shape == shape
             and array.dtype == dtype
             and sys.getrefcount(array) == 3
+            and sys.getrefcount(array.base) == 2
         ):
             return array
-        array = np.empty(shape, dtype)
+        array = aligned_empty(shape, dtype)
         if array.nbytes >= REUSE_BYTES:
             self.array = array
         return array

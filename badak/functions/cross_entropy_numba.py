@@ -6,7 +6,10 @@ pass per row i, 16 entries at a time:
 - row i (read into cache by the previous pass) is exponentiated, exp(x - max), into a scratch row
   and summed;
 - row i - 1's gradient, its scratch row scaled, is written with non-temporal stores (they skip the
-  read-for-ownership of the destination, a third of the traffic of an ordinary write);
+  read-for-ownership of the destination, a third of the traffic of an ordinary write) when the
+  gradient starts on a 64-byte boundary (`aligned_empty` makes such buffers), ordinary ones
+  otherwise: the loop is split where the row's cache lines would start in an aligned gradient
+  either way, so the sums, and the results, do not depend on where the buffer lies;
 - row i + 1 is read from memory for its maximum, with prefetches 4 KiB ahead.
 
 So the exp's arithmetic and the memory traffic overlap. The loop is written in LLVM IR (numba's
@@ -109,15 +112,15 @@ def _larger(builder, a, b):
     return builder.select(builder.fcmp_ordered(">", a, b), a, b)
 
 
-def _make_row_pass(streaming):
+def _make_row_pass(streaming, nontemporal=True):
     """The fused pass as a numba intrinsic, with (streaming) or without the previous gradient.
 
     _row_pass(row, top, scratch, following, previous, out, factor, head, body), all rows
-    contiguous float32 of one length n: scratch = exp(row - top); out = previous * factor with
-    non-temporal stores on [head, body) (&out[head] 64-byte aligned, body - head a multiple of
-    _LANES) and plain ones elsewhere. Returns (sum of scratch without the maxima's exact ones,
-    the number of maxima, sum of row - top (NaN when the row holds a NaN or top is infinite),
-    the maximum of following (NaNs ignored or not)).
+    contiguous float32 of one length n: scratch = exp(row - top); out = previous * factor, on
+    [head, body) _LANES at a time (body - head a multiple of _LANES) with non-temporal stores if
+    `nontemporal` (&out[head] must then be 64-byte aligned), one by one elsewhere. Returns (sum
+    of scratch without the maxima's exact ones, the number of maxima, sum of row - top (NaN when
+    the row holds a NaN or top is infinite), the maximum of following (NaNs ignored or not)).
     """
 
     def row_pass(typingctx, row, top, scratch, following, previous, out, factor, head, body):
@@ -139,7 +142,7 @@ def _make_row_pass(streaming):
             n = cgutils.unpack_tuple(builder, arrays["row"].shape, 1)[0]
             zero = ir.Constant(_F32, 0.0)
             vector = ir.VectorType(_F32, _LANES)
-            nontemporal = builder.module.add_metadata([_I32(1)])
+            nontemporal_flag = builder.module.add_metadata([_I32(1)])
 
             def run(start, stop, like):
                 """The loop over [start, stop) on `like` (float32 or its vector): reduced sums."""
@@ -169,9 +172,10 @@ def _make_row_pass(streaming):
                     if streaming:
                         scaled = builder.fmul(builder.load(at("previous"), align=4),
                                               _broadcast(builder, factor_, like))  # fmt: skip
-                        store = builder.store(scaled, at("out"), align=4 * width)
-                        if width > 1:
-                            store.set_metadata("nontemporal", nontemporal)
+                        aligned = 4 * width if nontemporal else 4
+                        store = builder.store(scaled, at("out"), align=aligned)
+                        if width > 1 and nontemporal:
+                            store.set_metadata("nontemporal", nontemporal_flag)
                     if width > 1:
                         ahead = builder.add(j, ir.Constant(j.type, _PREFETCH_AHEAD))
                         _prefetch(builder, builder.gep(data["following"], [ahead]))
@@ -202,6 +206,7 @@ def _make_row_pass(streaming):
 
 
 _row_pass_streaming = _make_row_pass(streaming=True)
+_row_pass_streaming_plain = _make_row_pass(streaming=True, nontemporal=False)
 _row_pass = _make_row_pass(streaming=False)
 
 
@@ -229,11 +234,10 @@ def _fence(typingctx):
 # The rows
 # ----------------------------------------------------------------------------------------------
 @numba.njit(cache=True)
-def _streamed_span(out):
-    """(head, body): out[head:body] starts on a 64-byte boundary, holds a multiple of _LANES."""
-    n = out.shape[0]
-    address = _address(out)
-    head = min((-address) % (4 * _LANES) // 4, n) if address % 4 == 0 else n
+def _streamed_span(row_index, n):
+    """(head, body) for row `row_index` of (M, n) float32 rows whose first starts on a 64-byte
+    boundary: row[head:body] starts on one and holds a multiple of _LANES."""
+    head = min((-row_index * n) % _LANES, n)
     return head, head + (n - head) // _LANES * _LANES
 
 
@@ -275,6 +279,7 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
     weight_sum = _sum(weight)
     scratch = np.empty((2, n_classes), np.float32)
     streaming = with_gradient and not with_smoothing  # row i - 1's gradient goes out in pass i
+    aligned = _address(gradient) % (4 * _LANES) == 0
     top = _row_max(rows[0])
     factor, entry, has_nan = _ZERO, _ZERO, False  # row i - 1's gradient: its scratch * factor
     for i in range(n_rows):
@@ -286,9 +291,15 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
             weighted_shift[i] = _weighted_shift(row, top, weight)
         if streaming and i > 0:
             out = gradient[i - 1]
-            head, body = _streamed_span(out)
-            rest, ties, check, top = _row_pass_streaming(row, top, current, following, previous,
-                                                         out, factor, head, body)  # fmt: skip
+            head, body = _streamed_span(i - 1, n_classes)
+            if aligned:
+                rest, ties, check, top = _row_pass_streaming(
+                    row, top, current, following, previous, out, factor, head, body
+                )
+            else:
+                rest, ties, check, top = _row_pass_streaming_plain(
+                    row, top, current, following, previous, out, factor, head, body
+                )
             _finish_gradient_row(out, target[i - 1], entry, has_nan)
         else:
             rest, ties, check, top = _row_pass(row, top, current, following, previous, previous,

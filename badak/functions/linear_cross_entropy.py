@@ -54,7 +54,7 @@ class LinearCrossEntropy(Function):
         columns = max(1, COLUMN_BYTES // (depth * dtype.itemsize))
         t, smoothing = self.targets, self.label_smoothing
         ones = np.ones(n_classes, dtype)
-        logits = np.empty((min(rows, n_rows), n_classes), dtype)
+        logits = kernel.aligned_empty((min(rows, n_rows), n_classes), dtype)  # streamed stores
         losses = np.empty(n_rows, dtype)
         if with_gradients:
             grad_x = np.empty((n_rows, depth), dtype)

@@ -42,6 +42,20 @@ def test_kernel_matches_the_unfused_formula_across_blocks(dtype, n_rows, n_class
     np.testing.assert_allclose(gradient, expected, rtol=rtol, atol=rtol * 1e-3)
 
 
+def test_the_reused_gradient_buffer_is_aligned_and_never_handed_out_while_held():
+    buffer = kernel.ReusableArray()
+    shape = (kernel.REUSE_BYTES // 4 // 64 + 1, 64)
+    first = buffer.take(shape, np.dtype(np.float32))
+    assert first.ctypes.data % kernel.ALIGNMENT == 0
+    view = first.T  # a holder that keeps only the byte buffer
+    del first
+    second = buffer.take(shape, np.dtype(np.float32))
+    assert not np.shares_memory(second, view)
+    second_id = id(second)
+    del second, view
+    assert id(buffer.take(shape, np.dtype(np.float32))) == second_id  # free again: reused
+
+
 def test_the_gradient_becomes_the_leafs_own_grad_and_the_function_keeps_nothing():
     x = badak.tensor(np.random.default_rng(0).standard_normal((4, 6)), requires_grad=True)
     loss = F.cross_entropy(x, badak.tensor([0, 1, 2, 3]))

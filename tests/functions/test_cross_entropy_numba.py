@@ -107,6 +107,24 @@ def test_every_alignment_and_row_length_gives_the_numpy_kernel_results(
         np.testing.assert_allclose(compiled_grad, numpy_grad, rtol=2e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("n_classes", [264, 1000, 1024])
+def test_the_results_are_bitwise_the_same_wherever_the_gradient_lies(n_classes):
+    """Non-temporal stores need aligned rows; the sums must not follow the buffer's address, or
+    the same logits would give a different last bit from run to run."""
+    rng = np.random.default_rng(n_classes)
+    rows = (4 * rng.standard_normal((7, n_classes))).astype(np.float32)
+    target = rng.integers(0, n_classes, 7)
+    weight, hard = np.ones(n_classes, np.float32), np.full(7, 1 / 7, np.float32)
+    results = []
+    for offset in range(16):  # every 4-byte position in a cache line
+        buffer = kernel.aligned_empty(rows.size + 16, np.float32)
+        gradient = buffer[offset : offset + rows.size].reshape(rows.shape)
+        terms = compiled.softmax_cross_entropy(rows, target, weight, hard, None, gradient)
+        results.append((terms.normalizer, terms.target_shift, gradient))
+    for result in results[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(result, results[0]))
+
+
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_cross_entropy_is_the_same_with_the_compiled_kernel_on_and_off(
