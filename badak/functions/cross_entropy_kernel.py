@@ -64,9 +64,8 @@ class ReusableArray:
 
 gradient_buffer = ReusableArray()
 
-# The compiled kernel (numba, the `fast` extra) takes float32 rows of at least this many classes;
-# below it the NumPy blocks are as fast. `use_compiled = False` turns it off.
-COMPILED_MIN_CLASSES = 256
+# The compiled kernel (numba, the `fast` extra) takes every C-contiguous float32 input.
+# `use_compiled = False` turns it off.
 use_compiled = True
 _compiled = []  # the compiled module once imported, or None when numba is missing
 
@@ -111,7 +110,6 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
     if (
         use_compiled
         and dtype == np.float32
-        and n_classes >= COMPILED_MIN_CLASSES
         and rows.flags.c_contiguous
         and (gradient is None or gradient.flags.c_contiguous)
         and compiled_kernel() is not None

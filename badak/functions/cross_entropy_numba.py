@@ -13,7 +13,9 @@ pass per row i, 16 entries at a time:
 - row i + 1 is read from memory for its maximum, with prefetches 4 KiB ahead.
 
 So the exp's arithmetic and the memory traffic overlap. The loop is written in LLVM IR (numba's
-`intrinsic`): LLVM does not vectorise non-temporal stores of its own accord.
+`intrinsic`): LLVM does not vectorise non-temporal stores of its own accord. Rows shorter than
+SHORT_ROW_CLASSES take a plain loop per row instead (the same exp, vectorised by LLVM): there the
+pass's per-row set-up costs more than the memory traffic it hides.
 
 exp: x = k ln2 + r with |r| <= ln2/2 (ln2 split in two parts, so k ln2 is exact), exp(r) by its
 degree-7 Taylor polynomial, and 2^k put in the exponent bits. Against exp in float64, on 8
@@ -272,6 +274,39 @@ def _finish_gradient_row(out, t, entry, has_nan):
         out[:] = np.nan
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _row_results(rest, ties, check, e_target, target_shift, hard, smooth, weight_target,
+                 weight_sum, with_smoothing):  # fmt: skip
+    """A row's results from the sums of its pass (e_target = exp(x_t - max), target_shift =
+    x_t - max). Returns (normalizer, factor, entry, has_nan): the row's gradient is
+    exp(row - max) * factor (minus smooth * weight), `entry` at the target, NaN throughout if
+    has_nan. Scalars only: numba's calls with array arguments cost more than a short row."""
+    has_nan = check != check  # a NaN in the row, or an infinite maximum
+    rest += ties - _ONE  # the maxima past the first count in full
+    total = rest + _ONE
+    coefficient = hard + smooth * weight_sum if with_smoothing else hard
+    factor = np.float32(coefficient / total)
+    p_target = e_target / total
+    # p_y - 1 = -(total - e_y) / total; where y is a maximum, total - 1 = rest exactly
+    left = rest if target_shift == 0 else total * (_ONE - p_target)
+    entry = hard * (-left / total)
+    if with_smoothing:
+        entry += smooth * (weight_sum * p_target - weight_target)
+    return np.log1p(rest), factor, entry, has_nan
+
+
+@numba.njit(cache=True, inline="always")
+def _write_gradient_row(out, current, factor, smooth, weight, with_smoothing, t, entry, has_nan):
+    """out = current * factor (- smooth * weight), then the target's entry (or NaN)."""
+    if with_smoothing:
+        for j in range(out.shape[0]):
+            out[j] = current[j] * factor - smooth * weight[j]
+    else:
+        for j in range(out.shape[0]):
+            out[j] = current[j] * factor
+    _finish_gradient_row(out, t, entry, has_nan)
+
+
 @numba.njit(cache=True, error_model="numpy")  # a row of -inf divides by 0: NaN, not an error
 def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
           normalizer, target_shift, weighted_shift):  # fmt: skip
@@ -304,34 +339,91 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
         else:
             rest, ties, check, top = _row_pass(row, top, current, following, previous, previous,
                                                factor, 0, n_classes // _LANES * _LANES)  # fmt: skip
-        has_nan = check != check  # a NaN in the row, or an infinite maximum
-        rest += ties - _ONE  # the maxima past the first count in full
-        normalizer[i] = np.log1p(rest)
+        smooth_i = smooth[i] if with_smoothing else _ZERO
+        normalizer[i], factor, entry, has_nan = _row_results(rest, ties, check, current[t],
+                                                             target_shift[i], hard[i], smooth_i,
+                                                             weight[t], weight_sum,
+                                                             with_smoothing)  # fmt: skip
+        if has_nan:  # NaN in, NaN out, as the NumPy kernel gives
+            normalizer[i] = target_shift[i] = np.nan
+            if with_smoothing:
+                weighted_shift[i] = np.nan
+        if with_gradient and not streaming:
+            _write_gradient_row(gradient[i], current, factor, smooth[i], weight, with_smoothing,
+                                t, entry, has_nan)  # fmt: skip
+    if streaming:  # the last row's gradient
+        _write_gradient_row(gradient[n_rows - 1], scratch[(n_rows - 1) % 2], factor, _ZERO,
+                            weight, False, target[n_rows - 1], entry, has_nan)  # fmt: skip
+    _fence()
+
+
+# ----------------------------------------------------------------------------------------------
+# Short rows (fewer than SHORT_ROW_CLASSES): one plain pass each
+# ----------------------------------------------------------------------------------------------
+SHORT_ROW_CLASSES = 256  # below this the streaming pass's per-row set-up outweighs its gains
+
+
+@intrinsic
+def _exp(typingctx, x):
+    """exp(x) of a float32 x <= 0 (see _exp_nonpositive) as a call numba can inline and LLVM
+    can vectorise in a plain loop."""
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return _exp_nonpositive(builder, args[0])
+
+    return types.float32(types.float32), codegen
+
+
+@numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
+                normalizer, target_shift, weighted_shift):  # fmt: skip
+    """_rows for short rows: per row a maximum, then exp and the sums in one vectorised loop.
+    Written on 2-D indices: a row view per row costs more than a short row's arithmetic."""
+    n_rows, n_classes = rows.shape
+    weight_sum = _sum(weight)
+    scratch = np.empty(n_classes, np.float32)
+    for i in range(n_rows):
+        t = target[i]
+        top = rows[i, 0]
+        for j in range(n_classes):
+            top = rows[i, j] if rows[i, j] > top else top
+        target_shift[i] = rows[i, t] - top
+        if with_smoothing:
+            weighted = _ZERO
+            for j in range(n_classes):
+                weighted += weight[j] * (rows[i, j] - top)
+            weighted_shift[i] = weighted
+        rest, ties, check = _ZERO, _ZERO, _ZERO
+        for j in range(n_classes):
+            x = rows[i, j] - top
+            e = _exp(x)
+            scratch[j] = e
+            rest += e if x < _ZERO else _ZERO
+            ties += _ONE if x == _ZERO else _ZERO
+            check += x
+        smooth_i = smooth[i] if with_smoothing else _ZERO
+        normalizer[i], factor, entry, has_nan = _row_results(rest, ties, check, scratch[t],
+                                                             target_shift[i], hard[i], smooth_i,
+                                                             weight[t], weight_sum,
+                                                             with_smoothing)  # fmt: skip
         if has_nan:  # NaN in, NaN out, as the NumPy kernel gives
             normalizer[i] = target_shift[i] = np.nan
             if with_smoothing:
                 weighted_shift[i] = np.nan
         if not with_gradient:
             continue
-        total = rest + _ONE
-        coefficient = hard[i] + smooth[i] * weight_sum if with_smoothing else hard[i]
-        factor = np.float32(coefficient / total)
-        p_target = current[t] / total
-        # p_y - 1 = -(total - e_y) / total; where y is a maximum, total - 1 = rest exactly
-        left = rest if target_shift[i] == 0 else total * (_ONE - p_target)
-        entry = hard[i] * (-left / total)
         if with_smoothing:
-            entry += smooth[i] * (weight_sum * p_target - weight[t])
-            out, s = gradient[i], smooth[i]
             for j in range(n_classes):
-                out[j] = current[j] * factor - s * weight[j]
-            _finish_gradient_row(out, t, entry, has_nan)
-    if streaming:  # the last row's gradient
-        out, last = gradient[n_rows - 1], scratch[(n_rows - 1) % 2]
-        for j in range(n_classes):
-            out[j] = last[j] * factor
-        _finish_gradient_row(out, target[n_rows - 1], entry, has_nan)
-    _fence()
+                gradient[i, j] = scratch[j] * factor - smooth[i] * weight[j]
+        else:
+            for j in range(n_classes):
+                gradient[i, j] = scratch[j] * factor
+        gradient[i, t] = entry
+        if has_nan:
+            for j in range(n_classes):
+                gradient[i, j] = np.nan
 
 
 def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=None):
@@ -341,7 +433,8 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
     with_smoothing = smooth is not None
     terms.weighted_shift = np.empty(n_rows if with_smoothing else 0, np.float32)
     zeros = np.zeros(n_rows, np.float32)
-    _rows(
+    run = _short_rows if n_classes < SHORT_ROW_CLASSES else _rows
+    run(
         rows,
         np.ascontiguousarray(target, dtype=np.int64),
         np.ascontiguousarray(class_weight, dtype=np.float32),
