@@ -81,6 +81,25 @@ def compiled_kernel():
     return _compiled[0]
 
 
+def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
+    """Mean or summed softmax cross-entropy of (M, C) rows with no class weights and no label
+    smoothing, and the gradient, in one compiled call: (loss, gradient or None). None where
+    that call does not apply (numba missing or off, not float32 C-contiguous short rows, a target
+    that is not a class index), for the general path to take."""
+    if not (
+        use_compiled
+        and rows.dtype == np.float32
+        and rows.ndim == 2
+        and rows.flags.c_contiguous
+        and target.dtype == np.int64
+        and rows.size
+        and compiled_kernel() is not None
+        and rows.shape[1] < compiled_kernel().SHORT_ROW_CLASSES
+    ):
+        return None
+    return compiled_kernel().plain_cross_entropy(rows, target, ignore_index, mean, with_gradient)
+
+
 @dataclass
 class RowTerms:
     """Per-row results, each (M,): the log-normaliser log(sum_c exp(x_c - max)) and x_y - max;

@@ -426,6 +426,56 @@ def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, wit
                 gradient[i, j] = np.nan
 
 
+@numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def _plain_rows(rows, target, ignore_index, scale, gradient, with_gradient):
+    """_short_rows for the common case (no weights, no smoothing, every target a class index),
+    the losses summed too. Returns (sum of the losses in float64, True), or (0, False) at once
+    when a target is outside [0, C) or equal to ignore_index."""
+    n_rows, n_classes = rows.shape
+    for i in range(n_rows):
+        if target[i] < 0 or target[i] >= n_classes or target[i] == ignore_index:
+            return 0.0, False
+    scratch = np.empty(n_classes, np.float32)
+    total_loss = 0.0
+    for i in range(n_rows):
+        t = target[i]
+        top = rows[i, 0]
+        for j in range(n_classes):
+            top = rows[i, j] if rows[i, j] > top else top
+        target_shift = rows[i, t] - top
+        rest, ties, check = _ZERO, _ZERO, _ZERO
+        for j in range(n_classes):
+            x = rows[i, j] - top
+            e = _exp(x)
+            scratch[j] = e
+            rest += e if x < _ZERO else _ZERO
+            ties += _ONE if x == _ZERO else _ZERO
+            check += x
+        normalizer, factor, entry, has_nan = _row_results(rest, ties, check, scratch[t],
+                                                          target_shift, scale, _ZERO, _ZERO,
+                                                          _ZERO, False)  # fmt: skip
+        total_loss += np.nan if has_nan else normalizer - target_shift
+        if with_gradient:
+            for j in range(n_classes):
+                gradient[i, j] = np.nan if has_nan else scratch[j] * factor
+            gradient[i, t] = np.nan if has_nan else entry
+    return total_loss, True
+
+
+def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
+    """The mean or sum of the losses of (M, C) float32 rows, C < SHORT_ROW_CLASSES, with no
+    weights or smoothing, and their gradient (M, C) (None if not wanted): (loss, gradient).
+    None when a target is not a class index (or is ignore_index): the general kernel's case."""
+    n_rows, n_classes = rows.shape
+    gradient = np.empty((n_rows, n_classes) if with_gradient else (1, n_classes), np.float32)
+    scale = np.float32(1 / n_rows if mean else 1)
+    ignore_index = ignore_index if 0 <= ignore_index < n_classes else -1  # else it cannot match
+    total, all_classes = _plain_rows(rows, target, ignore_index, scale, gradient, with_gradient)
+    if not all_classes:
+        return None
+    return np.float32(total * scale), gradient if with_gradient else None
+
+
 def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=None):
     """See cross_entropy_kernel.softmax_cross_entropy; rows are float32."""
     n_rows, n_classes = rows.shape

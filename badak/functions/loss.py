@@ -17,6 +17,7 @@ from badak.functions.loss_checks import (
     as_array,
     check_broadcast_weight,
     check_class_target,
+    check_class_values,
     check_logits,
     check_probability_target,
     check_reduction,
@@ -112,14 +113,17 @@ class CrossEntropy(Function):
 
     fresh_gradients = True
 
-    def forward(self, x, target, weight, ignore_index, reduction, label_smoothing, needs_grad):
+    def forward(self, x, target, weight, ignore_index, reduction, label_smoothing, needs_grad,
+                plain=None):  # fmt: skip
+        """`plain`: (loss, gradient) when cross_entropy had the common case computed."""
+        self.reduction, self.label_smoothing = reduction, label_smoothing
+        self._target_args = target, weight, ignore_index
+        self._row_targets = None
+        if plain is not None:
+            loss, self.gradient = plain
+            return np.asarray(loss)
         rows = _rows(x)
-        n_rows, n_classes = rows.shape
-        targets = _RowTargets(target, weight, ignore_index, n_rows, n_classes, rows.dtype)
-        hard = const(1 - label_smoothing, rows) * targets.row_weight
-        smooth = const(label_smoothing / n_classes, rows) * targets.valid
-        self.reduction, self.targets, self.hard, self.smooth = reduction, targets, hard, smooth
-        self.label_smoothing = label_smoothing
+        targets, hard, smooth = self._target_terms(rows)
         terms, self.gradient = self._terms(x, rows, needs_grad)
         with np.errstate(invalid="ignore", over="ignore"):  # ignored rows may hold inf or NaN
             losses = hard * (terms.normalizer - terms.target_shift)  # -log p_y >= 0
@@ -129,6 +133,18 @@ class CrossEntropy(Function):
             if not targets.all_valid:
                 losses = np.where(targets.valid, losses, 0)  # exactly 0, whatever the logits held
         return _reduced(losses, targets.weight_sum, reduction, target.shape, x.dtype)
+
+    def _target_terms(self, rows):
+        """(targets, hard, smooth): the per-row bookkeeping, made on first use (the common case
+        in forward needs none of it)."""
+        if self._row_targets is None:
+            target, weight, ignore_index = self._target_args
+            n_rows, n_classes = rows.shape
+            targets = _RowTargets(target, weight, ignore_index, n_rows, n_classes, rows.dtype)
+            hard = const(1 - self.label_smoothing, rows) * targets.row_weight
+            smooth = const(self.label_smoothing / n_classes, rows) * targets.valid
+            self._row_targets = targets, hard, smooth
+        return self._row_targets
 
     def _formed_gradient(self):
         """The gradient formed in forward, or formed again if an earlier backward took it."""
@@ -140,10 +156,10 @@ class CrossEntropy(Function):
     def _terms(self, x, rows, needs_grad):
         """The kernel's row terms and, if wanted, the gradient in x's layout (already divided by
         the mean's divisor)."""
-        t = self.targets
+        t, hard, smooth = self._target_terms(rows)
         scale = t.mean_scale(self.reduction, rows.dtype)
         gradient = kernel.gradient_buffer.take(rows.shape, rows.dtype) if needs_grad else None
-        smooth = self.smooth if self.label_smoothing else None
+        smooth = smooth if self.label_smoothing else None
         if needs_grad and smooth is not None:
             smooth = smooth * scale
         with np.errstate(invalid="ignore", over="ignore"):
@@ -151,7 +167,7 @@ class CrossEntropy(Function):
                 np.ascontiguousarray(rows),
                 t.picked[1],
                 t.class_weight,
-                self.hard * scale if needs_grad else None,
+                hard * scale if needs_grad else None,
                 smooth,
                 gradient,
             )
@@ -171,9 +187,9 @@ class CrossEntropy(Function):
             return (_times_upstream(gradient, grad, self.reduction, dim),)
         # Under create_graph: forward's accurate value, plus A * softmax(x) minus its own value,
         # a term that is zero but carries the derivative (the rest of the gradient is constant).
-        t = self.targets
-        scale = t.mean_scale(self.reduction, self.hard.dtype)
-        coefficient = ((self.hard + self.smooth * t.class_weight.sum()) * scale)[:, None]
+        t, hard, smooth = self._target_terms(_rows(self._arrays[0]))
+        scale = t.mean_scale(self.reduction, hard.dtype)
+        coefficient = ((hard + smooth * t.class_weight.sum()) * scale)[:, None]
         shape = (len(t.valid), len(t.class_weight))
         coefficient = _unrows(np.broadcast_to(coefficient, shape), np.shape(x)).astype(x.dtype)
         valid = _unrows(np.broadcast_to(t.valid[:, None], shape), np.shape(x))
@@ -223,7 +239,16 @@ def cross_entropy(
     if target_array.dtype.kind == "f" and target_array.shape == x.shape:
         check_probability_target(name, target_array)
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
-    check_class_target(name, x.shape, target_array, ignore_index)
+    check_class_target(name, x.shape, target_array, ignore_index, values=False)
+    needs_grad = isinstance(input, Tensor) and input.requires_grad and is_grad_enabled()
+    plain = None
+    if weight is None and not label_smoothing and reduction != "none":
+        # The common case in one compiled call, which also checks the targets' values (it gives
+        # None, for the general path, where one is not a class index)
+        plain = kernel.plain_cross_entropy(x, target_array, ignore_index, reduction == "mean",
+                                           needs_grad)  # fmt: skip
+    if plain is None:
+        check_class_values(name, x.shape, target_array, ignore_index)
     return CrossEntropy()(
         input,
         target=target_array,
@@ -231,7 +256,8 @@ def cross_entropy(
         ignore_index=ignore_index,
         reduction=reduction,
         label_smoothing=label_smoothing,
-        needs_grad=isinstance(input, Tensor) and input.requires_grad and is_grad_enabled(),
+        needs_grad=needs_grad,
+        plain=plain,
     )
 
 

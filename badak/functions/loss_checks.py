@@ -68,9 +68,10 @@ def check_weight(name, weight, n_classes):
     return w
 
 
-def check_class_target(name, shape, target, ignore_index):
+def check_class_target(name, shape, target, ignore_index, values=True):
     """Integer class indices in [0, C) or equal to ignore_index, for scores of `shape`: the
-    target is shaped like them without dim 1."""
+    target is shaped like them without dim 1. `values=False` leaves the values to the caller
+    (check_class_values)."""
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     if target.dtype.kind not in "iu":
@@ -91,6 +92,12 @@ def check_class_target(name, shape, target, ignore_index):
             f"{name}: expected target of shape {expected} for input of shape {shape}, "
             f"got {target.shape}"
         )
+    if values:
+        check_class_values(name, shape, target, ignore_index)
+
+
+def check_class_values(name, shape, target, ignore_index):
+    """Every value of a checked class target in [0, C) or equal to ignore_index."""
     n_classes = shape[0] if len(shape) == 1 else shape[1]
     if not target.size or (target.min() >= 0 and target.max() < n_classes):
         return  # every target a class index: the common case, two reductions

@@ -159,3 +159,65 @@ def test_the_compiled_exp_is_more_accurate_than_numpys():
     error, numpy_error = np.abs(out - exact) / ulp, np.abs(np.exp(x) - exact) / ulp
     assert error.max() <= 1.2 and np.mean(error > 1) < 1e-3
     assert error.max() < numpy_error.max()
+
+
+def plain_calls(monkeypatch):
+    """A list that records what each kernel.plain_cross_entropy call gave."""
+    calls, original = [], kernel.plain_cross_entropy
+
+    def spy(*args):
+        calls.append(original(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(kernel, "plain_cross_entropy", spy)
+    return calls
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_the_common_case_in_one_compiled_call_gives_the_general_paths_results(
+    reduction, create_graph, monkeypatch
+):
+    rng = np.random.default_rng(5)
+    x = rows_with_edge_cases(12, 10, rng)
+    x[3, 5] = 0  # no NaN: it would make the whole loss NaN
+    target = rng.integers(0, 10, 12)
+    target[1], target[2] = 2, 0
+    calls = plain_calls(monkeypatch)
+
+    def run():
+        leaf = badak.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(leaf, badak.tensor(target), reduction=reduction)
+        loss.backward(create_graph=create_graph)
+        assert loss.dtype == np.float32 and leaf.grad.dtype == np.float32
+        return loss.data, leaf.grad.data
+
+    (general_loss, general_grad), (plain_loss, plain_grad) = numpy_then_compiled(monkeypatch, run)
+    assert calls[0] is None and calls[1] is not None  # off, then on: the plain path ran
+    np.testing.assert_allclose(plain_loss, general_loss, rtol=1e-6)
+    np.testing.assert_allclose(plain_grad, general_grad, rtol=2e-6, atol=1e-9)
+
+
+def test_a_nan_row_a_second_backward_and_a_non_class_target_in_the_common_case(monkeypatch):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 10)).astype(np.float32)
+    x[2, 4] = np.nan
+    calls = plain_calls(monkeypatch)
+    leaf = badak.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(leaf, badak.tensor([0, 1, 2, 3, 4]))
+    assert calls[-1] is not None and np.isnan(loss.item())
+    loss.backward(retain_graph=True)
+    first = leaf.grad.data.copy()
+    assert np.isnan(first[2]).all() and np.isfinite(np.delete(first, 2, axis=0)).all()
+    leaf.grad = None
+    loss.backward()  # the gradient is formed again by the general kernel
+    np.testing.assert_allclose(leaf.grad.data, first, rtol=2e-6, atol=1e-9)
+    # ignore_index among the targets, and a target out of range: the general path decides
+    x = np.nan_to_num(x)
+    ignored = F.cross_entropy(badak.tensor(x), badak.tensor([0, 1, 3, 3, 4]), ignore_index=3)
+    assert calls[-1] is None
+    kept = [0, 1, 4]
+    expected = F.cross_entropy(badak.tensor(x[kept]), badak.tensor([0, 1, 4]))
+    np.testing.assert_allclose(ignored.item(), expected.item(), rtol=1e-6)
+    with pytest.raises(IndexError, match=r"target\[4\] = 10"):
+        F.cross_entropy(badak.tensor(x), badak.tensor([0, 1, 2, 3, 10]))
