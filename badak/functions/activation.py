@@ -12,6 +12,30 @@ from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
 from badak.random import default_generator
 
+# The compiled sigmoid (numba, the `fast` extra) takes C-contiguous float32 arrays at least this
+# large; below it NumPy's few calls cost less. `use_compiled = False` turns it off.
+COMPILED_MIN_SIZE = 1 << 12
+use_compiled = True
+_compiled = []  # the compiled module once imported, or None when numba is missing
+
+
+def _compiled_for(*arrays):
+    """badak.functions.activation_numba if it should take these arrays (imported on first use),
+    else None."""
+    if not (
+        use_compiled
+        and arrays[0].size >= COMPILED_MIN_SIZE
+        and all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays)
+    ):
+        return None
+    if not _compiled:
+        try:
+            from badak.functions import activation_numba
+        except ImportError:
+            activation_numba = None
+        _compiled.append(activation_numba)
+    return _compiled[0]
+
 
 def _wide(x):
     """x in at least float32, for sums of exponentials."""
@@ -36,6 +60,11 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
+        compiled = _compiled_for(x)
+        if compiled is not None:  # one pass, and accurate also where the result is subnormal
+            y = np.empty_like(x)
+            compiled.sigmoid(x.reshape(-1), y.reshape(-1))
+            return y
         # 1 / (1 + exp(-x)) keeps its relative accuracy everywhere; where exp(-x) overflows to
         # inf the result is 0, the correctly rounded value, so the overflow is not an error.
         y = np.negative(x)
@@ -49,6 +78,12 @@ class Sigmoid(Function):
         if self._graph_backward:
             return (grad * y * (const(1, y) - y),)
         # On arrays: one new array instead of three (this runs in every training step).
+        same = isinstance(grad, np.ndarray) and grad.shape == y.shape
+        compiled = _compiled_for(y, grad) if same else None
+        if compiled is not None:  # the same bits in one pass
+            gradient = np.empty_like(y)
+            compiled.sigmoid_backward(grad.reshape(-1), y.reshape(-1), gradient.reshape(-1))
+            return (gradient,)
         gradient = np.subtract(const(1, y), y)
         gradient *= y
         gradient *= grad

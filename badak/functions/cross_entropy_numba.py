@@ -17,11 +17,7 @@ So the exp's arithmetic and the memory traffic overlap. The loop is written in L
 SHORT_ROW_CLASSES take a plain loop per row instead (the same exp, vectorised by LLVM): there the
 pass's per-row set-up costs more than the memory traffic it hides.
 
-exp: x = k ln2 + r with |r| <= ln2/2 (ln2 split in two parts, so k ln2 is exact), exp(r) by its
-degree-7 Taylor polynomial, and 2^k put in the exponent bits. Against exp in float64, on 8
-million points of [-87, 0]: at most 1.17 ulp of float32, 0.02% of them above 1 ulp (NumPy's
-float32 exp on the same points: 2.44 ulp, 8% above 1). Arguments below -87 give exp(-87)
-~ 1.6e-38 instead of a subnormal, an absolute difference below 2e-38.
+exp: see exp_numba.
 
 Same arguments and results as cross_entropy_kernel.softmax_cross_entropy.
 """
@@ -34,78 +30,24 @@ from numba.extending import intrinsic
 
 from badak.backend import np
 from badak.functions.cross_entropy_kernel import RowTerms
-
-_LOG2E = np.float32(1.4426950408889634)
-_LN2_HI = np.float32(0.693359375)  # 355/512: k * _LN2_HI is exact for |k| < 2**15
-_LN2_LO = np.float32(-2.1219444005469057e-4)  # ln 2 - _LN2_HI
-_LOWEST = np.float32(-87.0)
-_HALF = np.float32(0.5)
-_BIAS = np.int32(127)
-_C2, _C3, _C4 = np.float32(1 / 2), np.float32(1 / 6), np.float32(1 / 24)
-_C5, _C6, _C7 = np.float32(1 / 120), np.float32(1 / 720), np.float32(1 / 5040)
-_ONE, _ZERO = np.float32(1), np.float32(0)
+from badak.functions.exp_numba import F32, I32, broadcast, exp_nonpositive, exp_nonpositive_ir
 
 _LANES = 16  # entries per step: 64 bytes, a cache line; 16 running sums per row
 _PREFETCH_AHEAD = 1024  # entries: the next row is asked for 4 KiB ahead of its reads
-_F32 = ir.FloatType()
-_I32 = ir.IntType(32)
+_ONE, _ZERO = np.float32(1), np.float32(0)
 
 
 # ----------------------------------------------------------------------------------------------
 # The fused pass, in LLVM IR. Each helper works on float32 scalars or vectors alike.
 # ----------------------------------------------------------------------------------------------
-def _broadcast(builder, value, like):
-    """value (a float32 or int32 IR value) repeated to the shape of `like`."""
-    if not isinstance(like, ir.VectorType):
-        return value
-    vector_type = ir.VectorType(value.type, like.count)
-    vector = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, _I32(0))
-    zeros = ir.Constant(ir.VectorType(_I32, like.count), [0] * like.count)
-    return builder.shuffle_vector(vector, ir.Constant(vector_type, ir.Undefined), zeros)
-
-
-def _fma(builder, a, b, c):
-    """a * b + c rounded once."""
-    name = "llvm.fma." + (f"v{a.type.count}f32" if isinstance(a.type, ir.VectorType) else "f32")
-    function = cgutils.get_or_insert_function(
-        builder.module, ir.FunctionType(a.type, [a.type] * 3), name
-    )
-    return builder.call(function, [a, b, c])
-
-
-def _exp_nonpositive(builder, x):
-    """exp(x) for x <= 0; NaN and x < -87 give exp(-87)."""
-    shape = x.type
-
-    def f(value):
-        return _broadcast(builder, ir.Constant(_F32, float(value)), shape)
-
-    int_type = ir.VectorType(_I32, shape.count) if isinstance(shape, ir.VectorType) else _I32
-
-    def i(value):
-        return _broadcast(builder, _I32(value), shape)
-
-    x = builder.select(builder.fcmp_ordered(">", x, f(_LOWEST)), x, f(_LOWEST))
-    k = builder.fptosi(_fma(builder, x, f(_LOG2E), f(-_HALF)), int_type)  # x <= 0: truncation
-    kf = builder.sitofp(k, shape)  # rounds to the nearest k
-    r = _fma(builder, kf, f(-_LN2_HI), x)  # exact: kf * _LN2_HI has few bits
-    r = _fma(builder, kf, f(-_LN2_LO), r)
-    p = f(_C7)
-    for c in (_C6, _C5, _C4, _C3, _C2, _ONE):
-        p = _fma(builder, p, r, f(c))
-    p = builder.fmul(p, r)  # exp(r) - 1
-    power = builder.bitcast(builder.shl(builder.add(k, i(_BIAS)), i(23)), shape)  # 2^k
-    return _fma(builder, p, power, power)  # (p + 1) 2^k, rounded once
-
-
 def _prefetch(builder, pointer):
     """A hint to bring pointer's cache line in (never faults, even past an array's end)."""
     function = cgutils.get_or_insert_function(
         builder.module,
-        ir.FunctionType(ir.VoidType(), [pointer.type, _I32, _I32, _I32]),
+        ir.FunctionType(ir.VoidType(), [pointer.type, I32, I32, I32]),
         "llvm.prefetch.p0",
     )
-    builder.call(function, [pointer, _I32(0), _I32(3), _I32(1)])  # read, keep, data
+    builder.call(function, [pointer, I32(0), I32(3), I32(1)])  # read, keep, data
 
 
 def _larger(builder, a, b):
@@ -142,15 +84,15 @@ def _make_row_pass(streaming, nontemporal=True):
             }  # fmt: skip
             data = {name: array.data for name, array in arrays.items()}
             n = cgutils.unpack_tuple(builder, arrays["row"].shape, 1)[0]
-            zero = ir.Constant(_F32, 0.0)
-            vector = ir.VectorType(_F32, _LANES)
-            nontemporal_flag = builder.module.add_metadata([_I32(1)])
+            zero = ir.Constant(F32, 0.0)
+            vector = ir.VectorType(F32, _LANES)
+            nontemporal_flag = builder.module.add_metadata([I32(1)])
 
             def run(start, stop, like):
                 """The loop over [start, stop) on `like` (float32 or its vector): reduced sums."""
                 width = like.count if isinstance(like, ir.VectorType) else 1
-                initial = (zero, zero, zero, ir.Constant(_F32, float("-inf")))
-                sums = [cgutils.alloca_once_value(builder, _broadcast(builder, v, like))
+                initial = (zero, zero, zero, ir.Constant(F32, float("-inf")))
+                sums = [cgutils.alloca_once_value(builder, broadcast(builder, v, like))
                         for v in initial]  # fmt: skip
                 step = ir.Constant(start.type, width)
                 loop = cgutils.for_range_slice(builder, start, stop, step, intp=start.type)
@@ -161,19 +103,19 @@ def _make_row_pass(streaming, nontemporal=True):
                         return builder.bitcast(pointer, like.as_pointer()) if width > 1 else pointer
 
                     x = builder.fsub(builder.load(at("row"), align=4),
-                                     _broadcast(builder, top_, like))  # fmt: skip
-                    e = _exp_nonpositive(builder, x)
+                                     broadcast(builder, top_, like))  # fmt: skip
+                    e = exp_nonpositive_ir(builder, x)
                     builder.store(e, at("scratch"), align=4)
-                    below = builder.fcmp_ordered("<", x, _broadcast(builder, zero, like))
-                    at_top = builder.fcmp_ordered("==", x, _broadcast(builder, zero, like))
-                    one = _broadcast(builder, ir.Constant(_F32, 1.0), like)
-                    zeros = _broadcast(builder, zero, like)
+                    below = builder.fcmp_ordered("<", x, broadcast(builder, zero, like))
+                    at_top = builder.fcmp_ordered("==", x, broadcast(builder, zero, like))
+                    one = broadcast(builder, ir.Constant(F32, 1.0), like)
+                    zeros = broadcast(builder, zero, like)
                     terms = (builder.select(below, e, zeros), builder.select(at_top, one, zeros), x)
                     for total, term in zip(sums[:3], terms):
                         builder.store(builder.fadd(builder.load(total), term), total)
                     if streaming:
                         scaled = builder.fmul(builder.load(at("previous"), align=4),
-                                              _broadcast(builder, factor_, like))  # fmt: skip
+                                              broadcast(builder, factor_, like))  # fmt: skip
                         aligned = 4 * width if nontemporal else 4
                         store = builder.store(scaled, at("out"), align=aligned)
                         if width > 1 and nontemporal:
@@ -186,7 +128,7 @@ def _make_row_pass(streaming, nontemporal=True):
                 values = [builder.load(total) for total in sums]
                 if width == 1:
                     return values
-                return [fold(index, [builder.extract_element(value, _I32(k)) for k in range(width)])
+                return [fold(index, [builder.extract_element(value, I32(k)) for k in range(width)])
                         for index, value in enumerate(values)]  # fmt: skip
 
             def fold(index, values):
@@ -197,8 +139,8 @@ def _make_row_pass(streaming, nontemporal=True):
                                 else builder.fadd(combined, value))  # fmt: skip
                 return combined
 
-            parts = [run(ir.Constant(head_.type, 0), head_, _F32), run(head_, body_, vector),
-                     run(body_, n, _F32)]  # fmt: skip
+            parts = [run(ir.Constant(head_.type, 0), head_, F32), run(head_, body_, vector),
+                     run(body_, n, F32)]  # fmt: skip
             totals = [fold(index, [part[index] for part in parts]) for index in range(4)]
             return context.make_tuple(builder, signature.return_type, totals)
 
@@ -363,19 +305,6 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
 SHORT_ROW_CLASSES = 256  # below this the streaming pass's per-row set-up outweighs its gains
 
 
-@intrinsic
-def _exp(typingctx, x):
-    """exp(x) of a float32 x <= 0 (see _exp_nonpositive) as a call numba can inline and LLVM
-    can vectorise in a plain loop."""
-    if x != types.float32:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return _exp_nonpositive(builder, args[0])
-
-    return types.float32(types.float32), codegen
-
-
 @numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
 def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
                 normalizer, target_shift, weighted_shift):  # fmt: skip
@@ -398,7 +327,7 @@ def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, wit
         rest, ties, check = _ZERO, _ZERO, _ZERO
         for j in range(n_classes):
             x = rows[i, j] - top
-            e = _exp(x)
+            e = exp_nonpositive(x)
             scratch[j] = e
             rest += e if x < _ZERO else _ZERO
             ties += _ONE if x == _ZERO else _ZERO
@@ -446,7 +375,7 @@ def _plain_rows(rows, target, ignore_index, scale, gradient, with_gradient):
         rest, ties, check = _ZERO, _ZERO, _ZERO
         for j in range(n_classes):
             x = rows[i, j] - top
-            e = _exp(x)
+            e = exp_nonpositive(x)
             scratch[j] = e
             rest += e if x < _ZERO else _ZERO
             ties += _ONE if x == _ZERO else _ZERO

@@ -1,0 +1,34 @@
+"""Compiled sigmoid and its derivative (the `fast` extra: numba), over 1-D contiguous float32.
+
+One pass each instead of NumPy's four (forward) and three (backward), with exp_numba's exp.
+"""
+
+import numba
+
+from badak.backend import np
+from badak.functions.exp_numba import LOWEST, exp_nonpositive
+
+_ONE, _ZERO = np.float32(1), np.float32(0)
+_SHIFT = np.float32(40)  # below LOWEST, exp(x) = exp(x + 40) * exp(-40), both in range
+_EXP_MINUS_SHIFT = np.float32(np.exp(-40.0))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sigmoid(x, out):
+    """out = 1 / (1 + exp(-x)); for x < 0 as e / (1 + e) with e = exp(x), so that both sides
+    keep their relative accuracy (within 3 ulp of the exact value; subnormal where it is)."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        tail = v < LOWEST
+        e = exp_nonpositive(v + _SHIFT if tail else -abs(v))
+        e = e * _EXP_MINUS_SHIFT if tail else e
+        s = _ONE / (_ONE + e)
+        y = s if v >= _ZERO else e * s
+        out[i] = v if v != v else y  # NaN stays NaN
+
+
+@numba.njit(cache=True)
+def sigmoid_backward(grad, y, out):
+    """out = (1 - y) * y * grad, rounded as NumPy's three passes round it."""
+    for i in range(grad.shape[0]):
+        out[i] = (_ONE - y[i]) * y[i] * grad[i]
