@@ -224,7 +224,8 @@ def _row_results(rest, ties, check, e_target, target_shift, hard, smooth, weight
     exp(row - max) * factor (minus smooth * weight), `entry` at the target, NaN throughout if
     has_nan. Scalars only: numba's calls with array arguments cost more than a short row."""
     has_nan = check != check  # a NaN in the row, or an infinite maximum
-    rest += ties - _ONE  # the maxima past the first count in full
+    if ties > _ONE:  # the maxima past the first count in full (a branch: reassociated into
+        rest += ties - _ONE  # (rest + ties) - 1, rest + 0 would lose rest's digits)
     total = rest + _ONE
     coefficient = hard + smooth * weight_sum if with_smoothing else hard
     factor = np.float32(coefficient / total)
@@ -305,6 +306,28 @@ def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoo
 SHORT_ROW_CLASSES = 256  # below this the streaming pass's per-row set-up outweighs its gains
 
 
+@numba.njit(cache=True)
+def _short_row_max(rows, i):
+    top = rows[i, 0]
+    for j in range(rows.shape[1]):
+        top = rows[i, j] if rows[i, j] > top else top
+    return top
+
+
+@numba.njit(cache=True, fastmath={"reassoc", "contract", "nsz"})
+def _short_row_exp(rows, i, top, scratch):
+    """scratch = exp(rows[i] - top); the sums _row_pass returns (but the next maximum)."""
+    rest, ties, check = _ZERO, _ZERO, _ZERO
+    for j in range(rows.shape[1]):
+        x = rows[i, j] - top
+        e = exp_nonpositive(x)
+        scratch[j] = e
+        rest += e if x < _ZERO else _ZERO
+        ties += _ONE if x == _ZERO else _ZERO
+        check += x
+    return rest, ties, check
+
+
 @numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
 def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
                 normalizer, target_shift, weighted_shift):  # fmt: skip
@@ -315,23 +338,14 @@ def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, wit
     scratch = np.empty(n_classes, np.float32)
     for i in range(n_rows):
         t = target[i]
-        top = rows[i, 0]
-        for j in range(n_classes):
-            top = rows[i, j] if rows[i, j] > top else top
+        top = _short_row_max(rows, i)
         target_shift[i] = rows[i, t] - top
         if with_smoothing:
             weighted = _ZERO
             for j in range(n_classes):
                 weighted += weight[j] * (rows[i, j] - top)
             weighted_shift[i] = weighted
-        rest, ties, check = _ZERO, _ZERO, _ZERO
-        for j in range(n_classes):
-            x = rows[i, j] - top
-            e = exp_nonpositive(x)
-            scratch[j] = e
-            rest += e if x < _ZERO else _ZERO
-            ties += _ONE if x == _ZERO else _ZERO
-            check += x
+        rest, ties, check = _short_row_exp(rows, i, top, scratch)
         smooth_i = smooth[i] if with_smoothing else _ZERO
         normalizer[i], factor, entry, has_nan = _row_results(rest, ties, check, scratch[t],
                                                              target_shift[i], hard[i], smooth_i,
@@ -368,18 +382,9 @@ def _plain_rows(rows, target, ignore_index, scale, gradient, with_gradient):
     total_loss = 0.0
     for i in range(n_rows):
         t = target[i]
-        top = rows[i, 0]
-        for j in range(n_classes):
-            top = rows[i, j] if rows[i, j] > top else top
+        top = _short_row_max(rows, i)
         target_shift = rows[i, t] - top
-        rest, ties, check = _ZERO, _ZERO, _ZERO
-        for j in range(n_classes):
-            x = rows[i, j] - top
-            e = exp_nonpositive(x)
-            scratch[j] = e
-            rest += e if x < _ZERO else _ZERO
-            ties += _ONE if x == _ZERO else _ZERO
-            check += x
+        rest, ties, check = _short_row_exp(rows, i, top, scratch)
         normalizer, factor, entry, has_nan = _row_results(rest, ties, check, scratch[t],
                                                           target_shift, scale, _ZERO, _ZERO,
                                                           _ZERO, False)  # fmt: skip
