@@ -341,10 +341,7 @@ def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, wit
         top = _short_row_max(rows, i)
         target_shift[i] = rows[i, t] - top
         if with_smoothing:
-            weighted = _ZERO
-            for j in range(n_classes):
-                weighted += weight[j] * (rows[i, j] - top)
-            weighted_shift[i] = weighted
+            weighted_shift[i] = _weighted_shift(rows[i], top, weight)
         rest, ties, check = _short_row_exp(rows, i, top, scratch)
         smooth_i = smooth[i] if with_smoothing else _ZERO
         normalizer[i], factor, entry, has_nan = _row_results(rest, ties, check, scratch[t],
