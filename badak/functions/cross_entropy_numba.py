@@ -316,13 +316,19 @@ def _short_row_max(rows, i):
 
 @numba.njit(cache=True, fastmath={"reassoc", "contract", "nsz"})
 def _short_row_exp(rows, i, top, scratch):
-    """scratch = exp(rows[i] - top); the sums _row_pass returns (but the next maximum)."""
+    """scratch = exp(rows[i] - top); the sums _row_pass returns (but the next maximum).
+
+    Two loops, so that the sums are formed where nothing is stored: LLVM guards a loop that
+    stores to one array and reads another with a run-time test for overlap, and falls back to
+    the scalar loop when the two lie close; that loop adds in another order than the vector
+    loop, so the sums, and the results, would depend on where scratch happened to be allocated.
+    """
+    for j in range(rows.shape[1]):  # elementwise: the same bits from either loop
+        scratch[j] = exp_nonpositive(rows[i, j] - top)
     rest, ties, check = _ZERO, _ZERO, _ZERO
     for j in range(rows.shape[1]):
         x = rows[i, j] - top
-        e = exp_nonpositive(x)
-        scratch[j] = e
-        rest += e if x < _ZERO else _ZERO
+        rest += scratch[j] if x < _ZERO else _ZERO
         ties += _ONE if x == _ZERO else _ZERO
         check += x
     return rest, ties, check

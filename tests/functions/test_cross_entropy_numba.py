@@ -126,6 +126,30 @@ def test_the_results_are_bitwise_the_same_wherever_the_gradient_lies(n_classes):
         assert all(np.array_equal(a, b) for a, b in zip(result, results[0]))
 
 
+@numba.njit
+def _short_row_sums(rows, i, scratch):
+    return compiled._short_row_exp(rows, i, compiled._short_row_max(rows, i), scratch)
+
+
+@pytest.mark.parametrize("n_classes", [10, 37, 200])
+def test_short_row_sums_are_bitwise_the_same_wherever_the_scratch_row_lies(n_classes):
+    """The scratch row is allocated inside the kernel, anywhere; right after the logits, LLVM's
+    run-time overlap test once sent the loop to its scalar version, whose sums round otherwise:
+    a training run then changed in the last bit from process to process."""
+    rng = np.random.default_rng(n_classes)
+    logits = (3 * rng.standard_normal((8, n_classes))).astype(np.float32)
+    results = set()
+    for offset in range(-n_classes - 32, 64):  # before the logits, and just past their end
+        buffer = np.zeros(12 * n_classes + 256, np.float32)
+        start = 2 * n_classes + 128
+        rows = buffer[start : start + logits.size].reshape(logits.shape)
+        rows[:] = logits
+        scratch = buffer[start + rows.size + offset :][:n_classes]
+        if not np.shares_memory(scratch, rows):
+            results.add((_short_row_sums(rows, 7, scratch), scratch.tobytes()))
+    assert len(results) == 1
+
+
 @pytest.mark.parametrize("n_classes", [10, 512])
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 @pytest.mark.parametrize("create_graph", [False, True])
