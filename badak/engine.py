@@ -184,24 +184,25 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         # One pass over the arguments: Tensors give arrays; Python scalars take the first
-        # Tensor's dtype (it may come after them, as in `2 - x`).
+        # Tensor's dtype (it may come after them, as in `2 - x`). This runs for every operation,
+        # so it is written for speed: no helper calls on the common path.
         arrays = []
+        needs_input_grad = []
         tensor = None
-        requires_grad = False
         scalars = False
         for arg in args:
             if isinstance(arg, Tensor):
                 if tensor is None:
                     tensor = arg
-                if arg.requires_grad:
-                    requires_grad = True
                 arrays.append(arg.data)
+                needs_input_grad.append(arg.requires_grad)
             else:
                 if type(arg) in _PYTHON_SCALARS:
                     scalars = scalars or _SCALARS_NEED_CAST
                 elif isinstance(arg, np.generic):  # NumPy scalars are not weak: always cast
                     scalars = True
                 arrays.append(arg)
+                needs_input_grad.append(False)
         if tensor is None:
             return self.forward(*args, **kwargs)
         if tensor._dezero_rules:
@@ -209,22 +210,22 @@ class Function:
                 arrays = _numpy1_promotion(arrays)
             elif scalars:  # NumPy 1: Python scalars made weak, as NumPy 2 (NEP 50) has them
                 arrays = _weak_scalars(arrays, tensor.data.dtype)
-        elif scalars or (tensor.data.dtype.kind not in "fc" and len(arrays) > 1):
+        elif scalars or (len(arrays) > 1 and tensor.data.dtype.kind not in "fc"):
             arrays = _with_scalars_cast(arrays, tensor.data.dtype)
 
         out = self.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        tensor_type = tensor._result_type()
+        tensor_type = tensor._result_class or type(tensor)
         result = tensor_type.__new__(tensor_type)
         result.data = out
         result.grad = None
-        if requires_grad and _GradMode.enabled:
+        if _GradMode.enabled and True in needs_input_grad:
             result.requires_grad = True
             result.grad_fn = self
             self._inputs = args
             self._arrays = arrays
-            self.needs_input_grad = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            self.needs_input_grad = needs_input_grad
             self._output_ref = weakref.ref(result)
             if self.saves_output:
                 self._output_data = out
@@ -258,11 +259,6 @@ class Function:
         if output is None:  # dropped by the caller: stand in a Tensor with the same creator
             output = Tensor._from_function(self._output_data, self)
         return output
-
-    def _release(self):
-        """Drop what backward saved; a second backward through here raises."""
-        self.__dict__.clear()
-        self._inputs = None
 
     def name(self):
         return type(self).__name__ + "Backward"
@@ -360,8 +356,9 @@ def _run_backward(root, gradient, retain_graph, create_graph):
             grad = grads.pop(fn, None)
             if grad is not None:
                 _backward_step(fn, grad, grads, create_graph)
-            if not retain_graph:
-                fn._release()
+            if not retain_graph:  # drop what backward saved: a second backward here raises
+                fn.__dict__.clear()
+                fn._inputs = None
     finally:
         _GradMode.enabled = previous_mode
 
@@ -372,19 +369,22 @@ def _backward_step(fn, grad, grads, create_graph):
         output = fn._output_ref()
         if output is not None:
             _accumulate(output, grad)
-    graph = create_graph or fn._tensor_backward
-    if graph and not isinstance(grad, Tensor):
-        grad = _tensor_like(fn, grad)
     inputs = fn._inputs
-    fn._graph_backward = graph
-    input_grads = fn.backward(grad)
-    fn._graph_backward = True
-    if not isinstance(input_grads, tuple):  # DeZero-style functions return a lone gradient
+    if create_graph or fn._tensor_backward:
+        if not isinstance(grad, Tensor):
+            grad = _tensor_like(fn, grad)
+        input_grads = fn.backward(grad)
+    else:
+        fn._graph_backward = False
+        input_grads = fn.backward(grad)
+        fn._graph_backward = True
+    if type(input_grads) is not tuple:  # DeZero-style functions return a lone gradient
         input_grads = tuple(input_grads) if isinstance(input_grads, list) else (input_grads,)
     if len(input_grads) != len(inputs):
         raise RuntimeError(
             f"{fn.name()}: backward returned {len(input_grads)} gradients for {len(inputs)} inputs"
         )
+    fresh = fn.fresh_gradients
     for arg, needed, input_grad in zip(inputs, fn.needs_input_grad, input_grads):
         if input_grad is None or not needed:
             continue
@@ -393,7 +393,7 @@ def _backward_step(fn, grad, grads, create_graph):
             input_grad = _checked(fn, arg, input_grad)
         creator = arg.grad_fn
         if creator is None:
-            _accumulate(arg, input_grad, fn.fresh_gradients)
+            _accumulate(arg, input_grad, fresh)
         else:
             previous = grads.get(creator)
             grads[creator] = input_grad if previous is None else previous + input_grad

@@ -1,6 +1,7 @@
 """Argument helpers shared by the functions: PyTorch's `dim`/`keepdim` beside NumPy's aliases."""
 
 from badak.backend import np
+from badak.engine import Tensor
 
 
 def resolve_dim(name, dim, keepdim, axis, keepdims):
@@ -50,3 +51,11 @@ def shape_arg(shape):
 def const(value, like):
     """`value` as a scalar of like's dtype, so that no float64 creeps in on NumPy 1."""
     return like.dtype.type(value)
+
+
+def shape_of(x):
+    """x's shape as a tuple: read directly from a Tensor or an array (np.shape would convert a
+    Tensor through __array__, a cost on paths that run every step), else np.shape's."""
+    if isinstance(x, Tensor):
+        return x.data.shape
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)

@@ -19,22 +19,32 @@ use_compiled = True
 _compiled = []  # the compiled module once imported, or None when numba is missing
 
 
-def _compiled_for(*arrays):
-    """badak.functions.activation_numba if it should take these arrays (imported on first use),
-    else None."""
-    if not (
-        use_compiled
-        and arrays[0].size >= COMPILED_MIN_SIZE
-        and all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays)
-    ):
+def _compiled_elementwise(kernel, *arrays):
+    """activation_numba's `kernel(*arrays, out)`, one pass over same-shaped arrays, as a new
+    array; None where the compiled path does not take them (the caller then uses NumPy): numba
+    missing or off, fewer than COMPILED_MIN_SIZE elements, not all C-contiguous float32."""
+    first = arrays[0]
+    if not use_compiled or first.size < COMPILED_MIN_SIZE:  # the common small case, first
         return None
+    for a in arrays:  # a loop, not all(...): this runs in every training step
+        if not (
+            type(a) is np.ndarray
+            and a.shape == first.shape
+            and a.dtype == np.float32
+            and a.flags.c_contiguous
+        ):
+            return None
     if not _compiled:
         try:
             from badak.functions import activation_numba
         except ImportError:
             activation_numba = None
         _compiled.append(activation_numba)
-    return _compiled[0]
+    if _compiled[0] is None:
+        return None
+    out = np.empty(first.shape, np.float32)
+    getattr(_compiled[0], kernel)(*[a.reshape(-1) for a in arrays], out.reshape(-1))
+    return out
 
 
 def _wide(x):
@@ -60,10 +70,8 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        compiled = _compiled_for(x)
-        if compiled is not None:  # one pass, and accurate also where the result is subnormal
-            y = np.empty_like(x)
-            compiled.sigmoid(x.reshape(-1), y.reshape(-1))
+        y = _compiled_elementwise("sigmoid", x)
+        if y is not None:  # one pass, and accurate also where the result is subnormal
             return y
         # 1 / (1 + exp(-x)) keeps its relative accuracy everywhere; where exp(-x) overflows to
         # inf the result is 0, the correctly rounded value, so the overflow is not an error.
@@ -78,11 +86,8 @@ class Sigmoid(Function):
         if self._graph_backward:
             return (grad * y * (const(1, y) - y),)
         # On arrays: one new array instead of three (this runs in every training step).
-        same = isinstance(grad, np.ndarray) and grad.shape == y.shape
-        compiled = _compiled_for(y, grad) if same else None
-        if compiled is not None:  # the same bits in one pass
-            gradient = np.empty_like(y)
-            compiled.sigmoid_backward(grad.reshape(-1), y.reshape(-1), gradient.reshape(-1))
+        gradient = _compiled_elementwise("sigmoid_backward", grad, y)
+        if gradient is not None:  # the same bits in one pass
             return (gradient,)
         gradient = np.subtract(const(1, y), y)
         gradient *= y
@@ -106,6 +111,10 @@ class ReLU(Function):
         return np.maximum(x, const(0, x))
 
     def backward(self, grad):
+        if not self._graph_backward:  # on arrays: the same bits in one compiled pass
+            gradient = _compiled_elementwise("relu_backward", grad, self._arrays[0])
+            if gradient is not None:
+                return (gradient,)
         return (grad * (self.inputs[0] > 0),)  # relu'(0) = 0, as in PyTorch
 
 

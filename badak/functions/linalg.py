@@ -2,6 +2,7 @@
 
 from badak.backend import np
 from badak.engine import Function
+from badak.functions._args import shape_of
 from badak.functions.reduce import sum
 from badak.functions.shape import reshape, sum_to, transpose
 
@@ -68,7 +69,7 @@ class Linear(Function):
         out_features, in_features = weight.shape
         rows = grad.reshape(-1, out_features)
         # The bias sum first, while grad is still in cache: the weight's product evicts it.
-        grad_bias = rows.sum(0) if need_bias else None
+        grad_bias = np.add.reduce(rows, 0) if need_bias else None  # rows.sum(0), minus a frame
         grad_x = np.matmul(grad, weight) if need_x else None
         grad_weight = None
         if need_weight:
@@ -102,11 +103,11 @@ def matmul(a, b):
 
 def linear(input, weight, bias=None):
     """input @ weight.T + bias. Shapes: input (..., D), weight (H, D), bias (H,) -> (..., H)."""
-    in_shape, w_shape = np.shape(input), np.shape(weight)
+    in_shape, w_shape = shape_of(input), shape_of(weight)
     if len(w_shape) != 2 or not in_shape or in_shape[-1] != w_shape[1]:
         raise ValueError(
             f"linear: expected input (..., D) and weight (H, D), got {in_shape} and {w_shape}"
         )
-    if bias is not None and np.shape(bias) != (w_shape[0],):
-        raise ValueError(f"linear: expected bias of shape ({w_shape[0]},), got {np.shape(bias)}")
+    if bias is not None and shape_of(bias) != (w_shape[0],):
+        raise ValueError(f"linear: expected bias of shape ({w_shape[0]},), got {shape_of(bias)}")
     return Linear()(input, weight, bias)

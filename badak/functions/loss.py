@@ -9,7 +9,7 @@ float16 reduced in float32); bad input raises before any work. See DESIGN.md.
 from badak.backend import np
 from badak.engine import Function, Tensor, is_grad_enabled
 from badak.functions import cross_entropy_kernel as kernel
-from badak.functions._args import const
+from badak.functions._args import const, shape_of
 from badak.functions.activation import log_softmax, relu, sigmoid, softmax
 from badak.functions.elementwise import abs as absolute
 from badak.functions.elementwise import cast, exp, log, log1p, maximum, where
@@ -52,7 +52,7 @@ def _unrows(rows, shape):
 
 
 def _class_dim(x):
-    return 0 if np.ndim(x) == 1 else 1
+    return 0 if len(shape_of(x)) == 1 else 1
 
 
 def _reduced(losses, divisor, reduction, target_shape, dtype):

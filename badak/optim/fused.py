@@ -23,23 +23,19 @@ def _kernel():
     return _compiled[0]
 
 
-def _flat(array):
-    """A 1-D view of a C- or F-contiguous array (nn.Linear keeps its weight in F order)."""
-    return array.reshape(-1) if array.flags.c_contiguous else array.T.reshape(-1)
-
-
 def add_scaled_(target, scale, values):
     """target += scale * values in place; scale is a scalar of target's dtype."""
-    if (
-        use_compiled
-        and target.size >= FUSED_MIN_SIZE
-        and isinstance(values, np.ndarray)
-        and values.shape == target.shape
-        and values.strides == target.strides  # the same memory order, element for element
-        and (target.flags.c_contiguous or target.flags.f_contiguous)
-        and values.dtype == target.dtype
-        and _kernel() is not None
-    ):
-        _kernel().add_scaled(_flat(target), scale, _flat(values))
-    else:
-        target += scale * values
+    if use_compiled and target.size >= FUSED_MIN_SIZE:
+        kernel = _kernel()
+        if (
+            kernel is not None
+            and isinstance(values, np.ndarray)
+            and values.shape == target.shape
+            and values.strides == target.strides  # the same memory order, element for element
+            and (target.flags.c_contiguous or target.flags.f_contiguous)
+            and values.dtype == target.dtype
+        ):
+            # order="A": 1-D views in memory order, C or F (nn.Linear keeps its weight in F)
+            kernel.add_scaled(target.reshape(-1, order="A"), scale, values.reshape(-1, order="A"))
+            return
+    target += scale * values

@@ -1,10 +1,11 @@
-"""The compiled sigmoid (numba, the `fast` extra): accurate to 3 ulp everywhere, the NumPy path's
-results and gradients with it on and off, and float32 kept."""
+"""The compiled sigmoid and relu backward (numba, the `fast` extra): the sigmoid accurate to 3 ulp
+everywhere, the NumPy path's results and gradients with them on and off, and float32 kept."""
 
 import numpy as np
 import pytest
 
 import badak
+import badak.nn.functional as F
 from badak.functions import activation
 from badak.functions import activation_numba as compiled
 
@@ -54,3 +55,38 @@ def test_the_compiled_backward_rounds_as_numpy_does():
     out = np.empty_like(y)
     compiled.sigmoid_backward(grad, y, out)
     assert np.array_equal(out, (np.float32(1) - y) * y * grad)
+
+
+def test_the_compiled_relu_backward_gives_numpys_bits_also_for_nan_inf_and_minus_zero():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(5000).astype(np.float32)
+    grad = rng.standard_normal(5000).astype(np.float32)
+    x[:6] = [0, -0.0, np.nan, 1, -1, -2]
+    grad[:6] = [-1, 2, 3, np.nan, np.inf, -3]  # x <= 0 with grad -3 gives -0.0 in NumPy
+    out = np.empty_like(x)
+    compiled.relu_backward(grad, x, out)
+    with np.errstate(invalid="ignore"):
+        expected = grad * (x > 0)
+    assert np.array_equal(out.view(np.uint32), expected.view(np.uint32))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_is_the_same_with_the_compiled_backward_on_and_off(create_graph, monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 100)).astype(np.float32)
+    x[0, :2] = 0  # relu'(0) = 0 on both paths
+    upstream = rng.standard_normal(x.shape).astype(np.float32)
+    assert x.size >= activation.COMPILED_MIN_SIZE
+    calls = []
+    kernel = compiled.relu_backward
+    monkeypatch.setattr(compiled, "relu_backward", lambda *arrays: calls.append(kernel(*arrays)))
+    grads = []
+    for use in (False, True):
+        monkeypatch.setattr(activation, "use_compiled", use)
+        leaf = badak.tensor(x, requires_grad=True)
+        (F.relu(leaf) * badak.tensor(upstream)).sum().backward(create_graph=create_graph)
+        assert leaf.grad.dtype == np.float32
+        grads.append(leaf.grad.data)
+    assert len(calls) == (0 if create_graph else 1)  # under create_graph: the graph's formula
+    assert np.array_equal(grads[0], grads[1])
+    assert np.array_equal(grads[1], upstream * (x > 0))
