@@ -10,7 +10,7 @@ from collections import namedtuple
 from badak.backend import np
 from badak.engine import Function, Tensor
 from badak.functions._args import const, normalize_dims, resolve_dim
-from badak.functions.shape import BroadcastTo, reshape
+from badak.functions.shape import BroadcastTo, broadcast_view, reshape
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -20,6 +20,8 @@ def _expand(grad, input_shape, axes, keepdim):
     if not keepdim and grad.ndim:  # a 0-d gradient broadcasts as it is
         kept = tuple(1 if axes is None or i in axes else s for i, s in enumerate(input_shape))
         grad = reshape(grad, kept)
+    if not isinstance(grad, Tensor):  # on arrays nothing is recorded: skip the Function's call
+        return broadcast_view(grad, input_shape)
     return BroadcastTo()(grad, shape=input_shape)
 
 

@@ -35,7 +35,7 @@ class Permute(Function):
 class BroadcastTo(Function):
     def forward(self, x, shape):
         self.input_shape = np.shape(x)
-        return _broadcast_view(x, shape)
+        return broadcast_view(x, shape)
 
     def backward(self, grad):
         return (sum_to(grad, self.input_shape),)
@@ -161,7 +161,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, (*shape[:start], -1, *shape[end + 1 :]))
 
 
-def _broadcast_view(x, shape):
+def broadcast_view(x, shape):
     """np.broadcast_to without its Python overhead: a read-only view with zero strides.
 
     A small result is filled instead: a fresh array is cheaper than building the view.
