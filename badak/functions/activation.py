@@ -12,8 +12,9 @@ from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
 from badak.random import default_generator
 
-# The compiled sigmoid (numba, the `fast` extra) takes C-contiguous float32 arrays at least this
-# large; below it NumPy's few calls cost less. `use_compiled = False` turns it off.
+# The compiled kernels (numba, the `fast` extra: sigmoid, its backward and relu's) take C-contiguous
+# float32 arrays at least this large; below it NumPy's few calls cost less. `use_compiled = False`
+# turns them off.
 COMPILED_MIN_SIZE = 1 << 12
 use_compiled = True
 _compiled = []  # the compiled module once imported, or None when numba is missing
