@@ -4,7 +4,7 @@ float16 inputs are computed in float32 and returned in float16 (a float16 sum ov
 or loses the small terms).
 """
 
-from badak.backend import np
+from badak.backend import compiled_module, np
 from badak.engine import Function
 from badak.functions._args import const, normalize_dims
 from badak.functions.elementwise import exp
@@ -17,7 +17,6 @@ from badak.random import default_generator
 # turns them off.
 COMPILED_MIN_SIZE = 1 << 12
 use_compiled = True
-_compiled = []  # the compiled module once imported, or None when numba is missing
 
 
 def _compiled_elementwise(kernel, *arrays):
@@ -35,16 +34,11 @@ def _compiled_elementwise(kernel, *arrays):
             and a.flags.c_contiguous
         ):
             return None
-    if not _compiled:
-        try:
-            from badak.functions import activation_numba
-        except ImportError:
-            activation_numba = None
-        _compiled.append(activation_numba)
-    if _compiled[0] is None:
+    compiled = compiled_module("badak.functions.activation_numba")
+    if compiled is None:
         return None
     out = np.empty(first.shape, np.float32)
-    getattr(_compiled[0], kernel)(*[a.reshape(-1) for a in arrays], out.reshape(-1))
+    getattr(compiled, kernel)(*[a.reshape(-1) for a in arrays], out.reshape(-1))
     return out
 
 

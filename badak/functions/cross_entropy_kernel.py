@@ -12,7 +12,7 @@ activation.log_normalizer, the unfused version of the same idea).
 import sys
 from dataclasses import dataclass
 
-from badak.backend import np
+from badak.backend import compiled_module, np
 
 BLOCK_BYTES = 512 * 1024  # the block buffer stays in a core's L2 cache
 REUSE_BYTES = 1 << 20  # gradients at least this large are reused once their holders let go
@@ -67,18 +67,11 @@ gradient_buffer = ReusableArray()
 # The compiled kernel (numba, the `fast` extra) takes every C-contiguous float32 input.
 # `use_compiled = False` turns it off.
 use_compiled = True
-_compiled = []  # the compiled module once imported, or None when numba is missing
 
 
 def compiled_kernel():
     """badak.functions.cross_entropy_numba, or None without numba (imported on first use)."""
-    if not _compiled:
-        try:
-            from badak.functions import cross_entropy_numba
-        except ImportError:
-            cross_entropy_numba = None
-        _compiled.append(cross_entropy_numba)
-    return _compiled[0]
+    return compiled_module("badak.functions.cross_entropy_numba")
 
 
 def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):

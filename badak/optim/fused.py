@@ -6,27 +6,16 @@
 training step.
 """
 
-from badak.backend import np
+from badak.backend import compiled_module, np
 
 FUSED_MIN_SIZE = 1 << 15  # smaller arrays: NumPy's call is cheaper than a compiled loop
 use_compiled = True
-_compiled = []
-
-
-def _kernel():
-    if not _compiled:
-        try:
-            from badak.optim import fused_numba
-        except ImportError:
-            fused_numba = None
-        _compiled.append(fused_numba)
-    return _compiled[0]
 
 
 def add_scaled_(target, scale, values):
     """target += scale * values in place; scale is a scalar of target's dtype."""
     if use_compiled and target.size >= FUSED_MIN_SIZE:
-        kernel = _kernel()
+        kernel = compiled_module("badak.optim.fused_numba")
         if (
             kernel is not None
             and isinstance(values, np.ndarray)
