@@ -79,18 +79,18 @@ def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
     smoothing, and the gradient, in one compiled call: (loss, gradient or None). None where
     that call does not apply (numba missing or off, not float32 C-contiguous short rows, a target
     that is not a class index), for the general path to take."""
+    compiled = compiled_kernel() if use_compiled else None
     if not (
-        use_compiled
+        compiled is not None
         and rows.dtype == np.float32
         and rows.ndim == 2
         and rows.flags.c_contiguous
         and target.dtype == np.int64
         and rows.size
-        and compiled_kernel() is not None
-        and rows.shape[1] < compiled_kernel().SHORT_ROW_CLASSES
+        and rows.shape[1] < compiled.SHORT_ROW_CLASSES
     ):
         return None
-    return compiled_kernel().plain_cross_entropy(rows, target, ignore_index, mean, with_gradient)
+    return compiled.plain_cross_entropy(rows, target, ignore_index, mean, with_gradient)
 
 
 @dataclass

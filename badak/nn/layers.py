@@ -88,9 +88,8 @@ class Sequential(_Container):
         super().__init__(modules)
 
     def forward(self, x):
-        for module in vars(self).values():  # children() without its generators: every step
-            if isinstance(module, Module):
-                x = module(x)
+        for module in self.children():
+            x = module(x)
         return x
 
 
