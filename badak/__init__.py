@@ -2,7 +2,14 @@
 
 __version__ = "0.1.0"
 
-from badak.backend import np as _np
+from badak.autograd import (
+    Function,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from badak.checkpoint import load, save
 from badak.creation import (
     FloatTensor,
@@ -21,13 +28,20 @@ from badak.creation import (
     zeros,
     zeros_like,
 )
-from badak.engine import (
-    Function,
-    Tensor,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
+from badak.device import device
+from badak.dtypes import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int32,
+    int64,
+    long,
+    uint8,
 )
 from badak.functions import (
     abs,
@@ -64,21 +78,15 @@ from badak.functions import (
     where,
 )
 from badak.random import manual_seed
-
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-bool = _np.bool_
+from badak.tensor import Tensor
 
 __all__ = [
-    "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "amax", "amin", "arange",
-    "argmax", "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip",
-    "enable_grad", "exp", "eye", "flatten", "float16", "float32", "float64", "from_numpy",
-    "full", "int32", "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones",
-    "ones_like", "permute", "rand", "randint", "randn", "reshape", "set_grad_enabled",
-    "save", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose",
-    "unsqueeze", "where", "zeros", "zeros_like",
+    "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "amax", "amin", "arange", "argmax",
+    "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip", "device", "double",
+    "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy",
+    "full", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "load", "log",
+    "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "no_grad", "ones", "ones_like", "permute", "rand", "randint", "randn", "reshape",
+    "save", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh",
+    "tensor", "transpose", "uint8", "unsqueeze", "where", "zeros", "zeros_like"
 ]  # fmt: skip

@@ -7,7 +7,7 @@ magnitudes span more than 1000x or leave [1e-4, 1e8]. Past 1000 elements only th
 3 along each dim are shown.
 """
 
-from badak.backend import np
+from badak.device import np
 
 PRECISION = 4
 THRESHOLD = 1000  # tensors with more elements are summarised
@@ -100,7 +100,7 @@ def _add_suffixes(text, suffixes, indent):
 
 
 def format_tensor(tensor, name="tensor"):
-    data = tensor.data
+    data = tensor._data
     prefix = f"{name}("
     indent = len(prefix)
     suffixes = []

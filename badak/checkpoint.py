@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from badak.backend import np
-from badak.engine import Tensor
+from badak.device import np
+from badak.tensor import Tensor
 
 METADATA_KEY = "__badak__"
 FORMAT_VERSION = 1
@@ -53,7 +53,7 @@ def _encode(value, name, arrays):
         key = name or "array"
         while key in arrays or key == METADATA_KEY:
             key += "_"
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.dtype.hasobject:
             raise TypeError(f"save: {key} is an object array, which only pickle could store")
         arrays[key] = array

@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 import badak
 from badak import checkpoint, nn
-from badak.backend import np
-from badak.engine import Tensor, no_grad
+from badak.autograd import no_grad
+from badak.device import np
 from badak.functions.activation import softmax
+from badak.tensor import Tensor
 
 MODEL_FORMAT = 1
 
@@ -67,11 +68,11 @@ class Classifier:
 
     def predict_proba(self, features):
         """(N, C) class probabilities, float32."""
-        return softmax(self.logits(features), -1).data
+        return softmax(self.logits(features), -1)._data
 
     def predict(self, features):
         """(N,) class indices."""
-        return self.logits(features).data.argmax(axis=1)
+        return self.logits(features)._data.argmax(axis=1)
 
     def metadata(self):
         return {

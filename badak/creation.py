@@ -2,10 +2,11 @@
 arange) and random (rand, randn, randint) from badak's generator. Floats default to float32.
 """
 
-from badak.backend import np
-from badak.engine import Tensor, _default_array
+from badak.device import np
+from badak.dtypes import default_array
 from badak.functions._args import shape_arg
 from badak.random import default_generator
+from badak.tensor import Tensor
 
 
 def _finish(data, requires_grad):
@@ -18,8 +19,8 @@ def _finish(data, requires_grad):
 def tensor(data, dtype=None, requires_grad=False):
     """A new tensor holding a copy of `data`; Python floats become float32, ints int64."""
     if isinstance(data, Tensor):
-        data = data.data
-    array = _default_array(data, dtype)
+        data = data._data
+    array = default_array(data, dtype)
     return _finish(np.array(array, copy=True), requires_grad)
 
 
@@ -27,7 +28,7 @@ def as_tensor(data, dtype=None):
     """A tensor sharing `data`'s memory where it is an array of the right dtype; else a copy."""
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtype else data.to(dtype)
-    return Tensor._from_array(_default_array(data, dtype))
+    return Tensor._from_array(default_array(data, dtype))
 
 
 def from_numpy(array):
@@ -54,7 +55,7 @@ def ones(*size, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     """Tensor of `fill_value`: float32 for a float, int64 for an int, bool for a bool."""
     if dtype is None:
-        dtype = _default_array(fill_value).dtype
+        dtype = default_array(fill_value).dtype
     return _finish(np.full(shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
 
 
@@ -67,7 +68,7 @@ def ones_like(x, dtype=None, requires_grad=False):
 
 
 def _dtype_of(x):
-    return x.dtype if hasattr(x, "dtype") else _default_array(x).dtype
+    return x.dtype if hasattr(x, "dtype") else default_array(x).dtype
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):

@@ -4,8 +4,9 @@ The output is weighted by a fixed random array before summing: under a plain `.s
 gradient of softmax is zero, and a backward that returned zeros would pass.
 """
 
-from badak.backend import np
-from badak.engine import Tensor, enable_grad
+from badak.autograd import enable_grad
+from badak.device import np
+from badak.tensor import Tensor
 
 
 def _as_tuple(value):
@@ -50,7 +51,7 @@ def _analytic(fn, inputs, checked, weights):
         if total.requires_grad:  # else no output depends on the inputs: all gradients are 0
             total.backward()
         return [
-            np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad.data.copy()
+            np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad._data.copy()
             for i in checked
         ]
     finally:
@@ -63,11 +64,11 @@ def _numeric(fn, inputs, checked, weights, eps):
 
     def value():
         outputs = _as_tuple(fn(*inputs))
-        return float(_weighted_sum([np.asarray(o.data) for o in outputs], weights))
+        return float(_weighted_sum([np.asarray(o._data) for o in outputs], weights))
 
     results = []
     for i in checked:
-        data = inputs[i].data
+        data = inputs[i]._data
         numeric = np.zeros(data.shape)
         for index in np.ndindex(data.shape):
             original = data[index]

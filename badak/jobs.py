@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 from badak import checkpoint
-from badak.backend import np
 from badak.classifier import Classifier
 from badak.data.errors import DataError
 from badak.data.sources import NAMED, load_labelled
 from badak.data.table import read_csv_features
+from badak.device import np
 from badak.train import ConfigError, Split, TrainConfig, confusion_matrix, fit, stratified_split
 from badak.train import evaluate as evaluate_network
 

@@ -10,7 +10,7 @@ and `sigmoid` cannot overflow.
 Shapes: N batch, D features, H outputs of a layer, C classes.
 """
 
-from badak.backend import np
+from badak.device import np
 
 __all__ = [
     "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss",

@@ -4,8 +4,8 @@ matplotlib (the `plot` extra) is imported here only, with the Agg backend, so ba
 needs a display or matplotlib. Each figure is written atomically as a PNG.
 """
 
-from badak.backend import np
 from badak.checkpoint import atomic_write
+from badak.device import np
 
 
 def _pyplot():

@@ -1,7 +1,7 @@
 """badak's own random number generator: it starts from a fixed seed, so runs repeat; NumPy's global
 one is left alone. It is made on first use, so `import badak` does not load numpy.random."""
 
-from badak.backend import np
+from badak.device import np
 
 _DEFAULT_SEED = 0
 _generator = None

@@ -20,11 +20,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from badak import nn
-from badak.backend import np
-from badak.engine import Tensor, no_grad
+from badak.autograd import no_grad
+from badak.device import np
 from badak.functions.activation import log_softmax
 from badak.functions.loss import cross_entropy
 from badak.optim import SGD, Adam
+from badak.tensor import Tensor
 
 __all__ = ["EXPECTED_FAILED_CHECKS", "MLPClassifier"]
 
@@ -220,8 +221,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _link_arrays(self):
         linears = [m for m in self._network if isinstance(m, nn.Linear)]
-        self.coefs_ = [layer.weight.data.T for layer in linears]
-        self.intercepts_ = [layer.bias.data for layer in linears]
+        self.coefs_ = [layer.weight._data.T for layer in linears]
+        self.intercepts_ = [layer.bias._data for layer in linears]
 
     def _train(self, X, y, incremental):
         """Epochs of mini-batch steps on float32 X (N, D) and class indices y (N,)."""
@@ -278,8 +279,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         if best is not None:
             for p, array in zip(self._network.parameters(), best):
-                p.data[...] = array
-        if not all(np.isfinite(p.data).all() for p in self._network.parameters()):
+                p._data[...] = array
+        if not all(np.isfinite(p._data).all() for p in self._network.parameters()):
             raise ValueError(
                 "MLPClassifier: training produced non-finite weights; the input may hold large "
                 "values and need scaling (StandardScaler)"
@@ -316,7 +317,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self._no_improvement_count = 0
         if score > self.best_validation_score_:
             self.best_validation_score_ = score
-            best = [p.data.copy() for p in self._network.parameters()]
+            best = [p._data.copy() for p in self._network.parameters()]
         return best
 
     # --- prediction ---------------------------------------------------------------------------
@@ -328,7 +329,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         orders for different batch sizes), enough to fail scikit-learn's batch-invariance check.
         """
         with no_grad():
-            return self._network(Tensor(np.asarray(X, dtype=np.float64))).data
+            return self._network(Tensor(np.asarray(X, dtype=np.float64)))._data
 
     def _checked_logits(self, X):
         check_is_fitted(self)
@@ -342,7 +343,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X):
         """Log-probabilities (N, C), float64, columns in the order of classes_."""
         with no_grad():
-            return log_softmax(Tensor(self._checked_logits(X)), dim=1).data
+            return log_softmax(Tensor(self._checked_logits(X)), dim=1)._data
 
     def predict_proba(self, X):
         """Class probabilities (N, C), float64; rows sum to 1."""

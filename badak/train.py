@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from badak import checkpoint, optim
-from badak.backend import np
+from badak.autograd import no_grad
 from badak.classifier import Classifier, Standardizer, build_network
 from badak.data import DataLoader, TensorDataset
-from badak.engine import Tensor, no_grad
+from badak.device import np
 from badak.functions.loss import cross_entropy
 from badak.random import default_generator, manual_seed
+from badak.tensor import Tensor
 
 # The linear model is convex and small: a large step converges within the default 30 epochs.
 DEFAULT_LR = {
@@ -137,15 +138,15 @@ def _train_epoch(network, optimizer, loader, label_smoothing, progress):
     for x, y in loader:
         logits = network(x)
         loss = cross_entropy(logits, y, label_smoothing=label_smoothing)
-        value = float(loss.data)
+        value = float(loss._data)
         if not math.isfinite(value):
             raise TrainingDiverged(f"the training loss became {value}")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        n = len(y.data)
+        n = len(y._data)
         total_loss += value * n
-        correct += int((logits.data.argmax(axis=1) == y.data).sum())
+        correct += int((logits._data.argmax(axis=1) == y._data).sum())
         seen += n
         if progress is not None:
             progress.update(1)
@@ -161,8 +162,8 @@ def evaluate(network, split, batch_size=1024):
             x = Tensor(split.features[start : start + batch_size])
             y = split.targets[start : start + batch_size]
             logits = network(x)
-            losses.append(float(cross_entropy(logits, Tensor(y), reduction="sum").data))
-            predictions.append(logits.data.argmax(axis=1))
+            losses.append(float(cross_entropy(logits, Tensor(y), reduction="sum")._data))
+            predictions.append(logits._data.argmax(axis=1))
     predicted = np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
     if not len(predicted):
         return 0.0, 0.0, predicted

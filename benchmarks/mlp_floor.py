@@ -16,7 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
 
-from badak.optim import fused  # noqa: E402
+from badak.kernels import update as fused  # noqa: E402
 
 
 def lean_numpy(sizes, activation, data, lr=0.1):

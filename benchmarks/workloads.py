@@ -5,8 +5,7 @@ import numpy as np
 
 import badak
 import badak.nn.functional as F
-from badak import nn, optim
-from badak.functions import cross_entropy_kernel
+from badak import kernels, nn, optim
 
 
 def _torch():
@@ -57,13 +56,13 @@ def ce_badak(x, t, compiled=True):
     leaf, target = badak.tensor(x, requires_grad=True), badak.tensor(t)
 
     def step():
-        previous = cross_entropy_kernel.use_compiled
-        cross_entropy_kernel.use_compiled = compiled
+        previous = kernels.enabled
+        kernels.enabled = compiled
         try:
             leaf.grad = None
             F.cross_entropy(leaf, target).backward()
         finally:
-            cross_entropy_kernel.use_compiled = previous
+            kernels.enabled = previous
 
     return step
 
@@ -217,7 +216,7 @@ def lce_badak(data, fused):
         else:
             loss = F.cross_entropy(F.linear(xs, ws), target)
         loss.backward()
-        return xs.grad.data.nbytes + ws.grad.data.nbytes
+        return xs.grad.numpy().nbytes + ws.grad.numpy().nbytes
 
     return step
 

@@ -11,4 +11,4 @@ def leaf(values, dtype=np.float32):
 
 
 def close(tensor, expected, rtol=1e-6):
-    np.testing.assert_allclose(np.asarray(tensor.data), expected, rtol=rtol, atol=0)
+    np.testing.assert_allclose(np.asarray(tensor.numpy()), expected, rtol=rtol, atol=0)

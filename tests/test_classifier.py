@@ -103,7 +103,7 @@ def test_classifier_predictions_are_consistent():
     np.testing.assert_array_equal(clf.predict(x), proba.argmax(axis=1))
     assert not clf.network.training
     expected = clf.network(badak.tensor(clf.standardizer(x))).data
-    np.testing.assert_array_equal(clf.logits(x).data, expected)
+    np.testing.assert_array_equal(clf.logits(x).numpy(), expected)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_classifier_round_trip_gives_identical_predictions_and_metadata(tmp_path
         assert ours.dtype == np.float32 and ours.tobytes() == theirs.tobytes()
     state, original = back.network.state_dict(), clf.network.state_dict()
     assert list(state) == list(original)
-    assert all(state[k].data.tobytes() == original[k].data.tobytes() for k in state)
+    assert all(state[k].numpy().tobytes() == original[k].numpy().tobytes() for k in state)
 
 
 def test_model_file_describes_the_classifier_for_readers_without_badak(tmp_path):

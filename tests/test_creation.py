@@ -15,13 +15,13 @@ def test_tensor_copies_its_source():
     t = badak.tensor(source)
     source[0] = 99.0
     assert t.tolist() == [1.0, 2.0]
-    assert not np.shares_memory(t.data, source)
+    assert not np.shares_memory(t.numpy(), source)
 
 
 def test_tensor_of_a_tensor_copies_it():
     original = badak.tensor([1.0, 2.0])
     copy = badak.tensor(original)
-    original.data[0] = 99.0
+    original.numpy()[0] = 99.0
     assert copy.tolist() == [1.0, 2.0]
 
 
@@ -41,7 +41,7 @@ def test_from_numpy_shares_memory():
     t = badak.from_numpy(array)
     array[1] = 5.0
     assert t.tolist() == [0.0, 5.0, 0.0]
-    t.data[2] = 7.0
+    t.numpy()[2] = 7.0
     assert array[2] == 7.0
 
 
@@ -60,7 +60,7 @@ def test_as_tensor_copies_for_another_dtype():
     array = np.array([1.0, 2.0], np.float32)
     t = badak.as_tensor(array, dtype=badak.float64)
     assert t.dtype == np.float64
-    assert not np.shares_memory(t.data, array)
+    assert not np.shares_memory(t.numpy(), array)
 
 
 def test_as_tensor_of_a_tensor_is_that_tensor():
@@ -94,7 +94,7 @@ def test_full_dtype_follows_the_fill_value():
 def test_eye_is_float32_identity():
     e = badak.eye(3)
     assert e.dtype == np.float32
-    np.testing.assert_array_equal(e.data, np.eye(3))
+    np.testing.assert_array_equal(e.numpy(), np.eye(3))
     assert badak.eye(2, 3).shape == (2, 3)
 
 
@@ -144,7 +144,7 @@ def test_creation_with_requires_grad_makes_a_leaf_that_gets_a_gradient(make):
     t = make()
     assert t.requires_grad and t.is_leaf
     (t * 3.0).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, np.full(t.shape, 3.0))
+    np.testing.assert_array_equal(t.grad.numpy(), np.full(t.shape, 3.0))
 
 
 def test_requires_grad_on_integer_data_raises():
@@ -158,15 +158,15 @@ def test_requires_grad_on_integer_data_raises():
 def test_rand_is_float32_in_unit_interval():
     r = badak.rand(1000)
     assert r.dtype == np.float32 and r.shape == (1000,)
-    assert r.data.min() >= 0.0 and r.data.max() < 1.0
+    assert r.numpy().min() >= 0.0 and r.numpy().max() < 1.0
     assert badak.rand(2, 3).shape == (2, 3) and badak.rand((2, 3)).shape == (2, 3)
 
 
 def test_randn_is_float32_standard_normal():
     r = badak.randn(20000)
     assert r.dtype == np.float32
-    assert abs(float(r.data.mean())) < 0.05
-    assert abs(float(r.data.std()) - 1.0) < 0.05
+    assert abs(float(r.numpy().mean())) < 0.05
+    assert abs(float(r.numpy().std()) - 1.0) < 0.05
     assert badak.randn(2, 3, dtype=badak.float64).dtype == np.float64
 
 

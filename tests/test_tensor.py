@@ -30,8 +30,8 @@ def test_ndarray_on_the_left_gives_a_tensor(op, expected_grad):
 
 def test_array_conversions_and_python_scalars():
     x = badak.tensor([[1.0, 2.0], [3.0, 4.0]])
-    np.testing.assert_array_equal(np.asarray(x), x.data)
-    assert np.shares_memory(x.numpy(), x.data)
+    np.testing.assert_array_equal(np.asarray(x), x.numpy())
+    assert np.shares_memory(x.numpy(), x.numpy())
     assert len(x) == 2 and x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
     with pytest.raises(TypeError):
         len(badak.tensor(1.0))
@@ -60,13 +60,13 @@ def test_detach_shares_data_and_leaves_the_graph():
     x = leaf([1.0, 2.0])
     d = (x * 2.0).detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert x.detach().data is x.data
+    assert x.detach().numpy() is x.numpy()
 
 
 def test_clone_is_a_differentiable_copy():
     x = leaf([1.0, 2.0])
     c = x.clone()
-    assert not np.shares_memory(c.data, x.data) and c.grad_fn is not None
+    assert not np.shares_memory(c.numpy(), x.numpy()) and c.grad_fn is not None
     (c * 2.0).sum().backward()
     close(x.grad, [2.0, 2.0])
 
@@ -77,7 +77,7 @@ def test_shape_queries_and_transpose():
     assert x.size(1) == 3 and x.size(-1) == 3 and x.dtype == np.float32 and x.is_leaf
     t = x.T
     assert t.shape == (3, 2) and not t.is_leaf
-    np.testing.assert_array_equal(t.data, x.data.T)
+    np.testing.assert_array_equal(t.numpy(), x.numpy().T)
     (t * badak.tensor(np.arange(6, dtype=np.float32).reshape(3, 2))).sum().backward()
     close(x.grad, np.arange(6).reshape(3, 2).T)
 
@@ -93,8 +93,8 @@ def test_dtype_conversions():
 
 def test_zero_fills_in_place():
     x = badak.tensor([1.0, 2.0])
-    data = x.data
-    assert x.zero_() is x and x.data is data and x.tolist() == [0.0, 0.0]
+    data = x.numpy()
+    assert x.zero_() is x and x.numpy() is data and x.tolist() == [0.0, 0.0]
 
 
 IN_PLACE = {"-=": operator.isub, "+=": operator.iadd, "*=": operator.imul}
@@ -103,10 +103,10 @@ IN_PLACE = {"-=": operator.isub, "+=": operator.iadd, "*=": operator.imul}
 @pytest.mark.parametrize("op", IN_PLACE)
 def test_in_place_update_under_no_grad_keeps_the_array(op):
     p = leaf([1.0, 2.0])
-    data = p.data
+    data = p.numpy()
     with badak.no_grad():
         assert IN_PLACE[op](p, badak.tensor([2.0, 2.0])) is p
-    assert p.data is data and p.requires_grad
+    assert p.numpy() is data and p.requires_grad
     close(p, {"-=": [-1.0, 0.0], "+=": [3.0, 4.0], "*=": [2.0, 4.0]}[op])
 
 
@@ -147,3 +147,61 @@ def test_argmax():
     x = badak.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
     assert x.argmax().item() == 3 and x.argmax().dtype == np.int64
     assert x.argmax(1).tolist() == [1, 0] and badak.argmax(x, 0).tolist() == [1, 0, 1]
+
+
+# --- .data and .numpy(), as in PyTorch -----------------------------------------------------------
+def test_data_is_a_tensor_sharing_memory_outside_the_graph():
+    p = leaf([1.0, 2.0])
+    data = p.data
+    assert isinstance(data, badak.Tensor) and not data.requires_grad and data.grad_fn is None
+    assert data.numpy() is p.numpy()
+
+
+def test_an_update_through_data_changes_the_parameter_and_records_nothing():
+    p = leaf([1.0, 2.0])
+    (p * p).sum().backward()
+    p.data.add_(p.grad, alpha=-0.5)  # p -= 0.5 * dp, outside the graph
+    close(p, [0.0, 0.0])
+    assert p.requires_grad and p.is_leaf
+
+
+def test_assigning_data_replaces_the_array():
+    p = leaf([1.0, 2.0])
+    p.data = badak.tensor([5.0, 6.0])
+    close(p, [5.0, 6.0])
+    p.data = np.array([7.0, 8.0], np.float32)
+    assert p.tolist() == [7.0, 8.0] and p.requires_grad
+
+
+def test_numpy_is_the_array_itself():
+    array = np.arange(3.0)
+    assert badak.Tensor(array).numpy() is array
+
+
+@pytest.mark.parametrize(
+    "method, argument, expected",
+    [
+        ("add_", 2.0, [3.0, 4.0]),
+        ("sub_", badak.tensor([1.0, 1.0]), [0.0, 1.0]),
+        ("mul_", 3.0, [3.0, 6.0]),
+        ("div_", badak.tensor([2.0, 4.0]), [0.5, 0.5]),
+        ("copy_", badak.tensor([9.0, 8.0]), [9.0, 8.0]),
+        ("fill_", 4.0, [4.0, 4.0]),
+    ],
+)
+def test_in_place_methods_change_the_array_and_return_self(method, argument, expected):
+    x = badak.tensor([1.0, 2.0])
+    array = x.numpy()
+    assert getattr(x, method)(argument) is x
+    assert x.numpy() is array and x.tolist() == expected
+
+
+def test_add_with_alpha_scales_the_other_operand():
+    x = badak.tensor([1.0, 2.0])
+    x.add_(badak.tensor([2.0, 4.0]), alpha=-0.5).sub_(1.0, alpha=2)
+    assert x.tolist() == [-2.0, -2.0] and x.dtype == np.float32
+
+
+def test_in_place_methods_on_a_tensor_requiring_grad_raise_outside_no_grad():
+    with pytest.raises(RuntimeError, match="add_"):
+        leaf([1.0]).add_(1.0)

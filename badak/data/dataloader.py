@@ -1,9 +1,10 @@
 """DataLoader: iterate over a dataset in batches, optionally reshuffled every epoch."""
 
-from badak.backend import np
 from badak.data.dataset import TensorDataset
-from badak.engine import Tensor, _default_array
+from badak.device import np
+from badak.dtypes import default_array
 from badak.random import default_generator
+from badak.tensor import Tensor
 
 
 class DataLoader:
@@ -94,7 +95,7 @@ def collate(samples):
 
 
 def _stack(values):
-    arrays = [v.data if isinstance(v, Tensor) else _default_array(v) for v in values]
+    arrays = [v._data if isinstance(v, Tensor) else default_array(v) for v in values]
     try:
         return Tensor._from_array(np.stack(arrays))
     except ValueError:

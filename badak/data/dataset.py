@@ -1,7 +1,7 @@
 """Dataset (the base: __getitem__ and __len__) and TensorDataset (rows of equal-length tensors)."""
 
 from badak.creation import as_tensor
-from badak.engine import Tensor
+from badak.tensor import Tensor
 
 
 class Dataset:
@@ -48,4 +48,4 @@ class TensorDataset(Dataset):
 
     def _batch(self, index):
         """The rows `index` (a slice or an index array) of each tensor, outside any graph."""
-        return tuple(Tensor._from_array(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._from_array(t._data[index]) for t in self.tensors)

@@ -10,8 +10,8 @@ import zlib
 from pathlib import Path
 from typing import NamedTuple
 
-from badak.backend import np
 from badak.data.errors import DataError
+from badak.device import np
 
 _DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 

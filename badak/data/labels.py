@@ -2,8 +2,8 @@
 
 import math
 
-from badak.backend import np
 from badak.data.errors import DataError
+from badak.device import np
 
 
 def encode_labels(labels, classes=None):

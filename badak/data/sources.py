@@ -4,7 +4,6 @@ or a folder of IDX files. A bundled set's name wins over a folder of the same na
 from dataclasses import dataclass
 from pathlib import Path
 
-from badak.backend import np
 from badak.data.bundled import BUNDLED
 from badak.data.errors import DataError
 from badak.data.fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
@@ -12,6 +11,7 @@ from badak.data.idx import load_idx_folder
 from badak.data.labels import encode_labels, sort_classes
 from badak.data.spiral import make_spiral
 from badak.data.table import read_csv
+from badak.device import np
 
 SPIRAL_SEED = 0  # the spiral's points are fixed, so that `evaluate --data spiral` sees them again
 NAMED = (*BUNDLED, "spiral", "fashion-mnist")

@@ -1,6 +1,6 @@
 """The spiral toy data set of cs231n and DeZero: interleaved arms, one per class."""
 
-from badak.backend import np
+from badak.device import np
 from badak.random import default_generator
 
 

@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from badak.backend import np
 from badak.data.errors import DataError
+from badak.device import np
 
 _CHUNK_ROWS = 4096  # rows parsed as Python floats before they are packed into a float32 array
 

@@ -8,16 +8,9 @@ NumPy's promotion, integer Variables with integer gradients, a second backward a
 
 import contextlib
 
-from badak.backend import np
-from badak.engine import (
-    Function as _EngineFunction,
-)
-from badak.engine import (
-    Tensor,
-    _GradMode,
-    _run_backward,
-    _topological_order,
-)
+from badak import autograd
+from badak.device import np
+from badak.tensor import Tensor
 
 try:  # DeZero accepts CuPy arrays where CuPy is installed
     import cupy
@@ -35,11 +28,11 @@ class _ConfigType(type):
 
     @property
     def enable_backprop(cls):
-        return _GradMode.enabled
+        return autograd.is_grad_enabled()
 
     @enable_backprop.setter
     def enable_backprop(cls, value):
-        _GradMode.enabled = bool(value)
+        autograd.set_grad_enabled(value)
 
 
 class Config(metaclass=_ConfigType):
@@ -67,13 +60,49 @@ def test_mode():
 
 
 # ----------------------------------------------------------------------------------------------
+# NumPy's promotion, as DeZero's programs met it on NumPy 1
+# ----------------------------------------------------------------------------------------------
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def numpy_promotion(arrays, dtype, scalars):
+    """The operands cast so that NumPy 2 computes what NumPy 1 computed (Variable's `_promote`).
+
+    NumPy 1 promoted by value: a 0-d operand of the same kind as an array operand took the array's
+    dtype (float32 * np.float64(0.5) stayed float32). On NumPy 1 itself only Python numbers need
+    casting, to behave as the weak scalars DeZero's code was written against.
+    """
+    if _NUMPY_2:
+        shaped = [a for a in arrays if isinstance(a, np.ndarray) and a.ndim]
+        if not shaped or len(shaped) == len(arrays):
+            return arrays
+        dtype = np.result_type(*shaped)
+        return [
+            a.astype(dtype)
+            if isinstance(a, (np.generic, np.ndarray))
+            and a.ndim == 0
+            and a.dtype.kind == dtype.kind
+            else a
+            for a in arrays
+        ]
+    if not scalars:
+        return arrays
+    fits = {"f": (int, float), "c": (int, float), "i": (int,), "u": (int,)}.get(dtype.kind, ())
+    return [dtype.type(a) if type(a) in fits else a for a in arrays]
+
+
+# ----------------------------------------------------------------------------------------------
 # Variable
 # ----------------------------------------------------------------------------------------------
 class Variable(Tensor):
-    """DeZero's Variable: a badak Tensor that always records, with DeZero's behaviour."""
+    """DeZero's Variable: a badak Tensor that always records, with DeZero's behaviour.
 
-    _dezero_rules = True
+    It overrides Tensor's documented hooks: NumPy's promotion, gradients kept in their own dtype
+    and accumulated out of place (`x.grad = x.grad + gx`), `.data` the writable ndarray.
+    """
+
     __array_priority__ = 200
+    name = None
 
     def __init__(self, data, name=None):
         if data is not None and not isinstance(data, array_types):
@@ -86,8 +115,54 @@ class Variable(Tensor):
     def _from_array(cls, data):
         variable = super()._from_array(data)
         variable.requires_grad = True
-        variable.name = None
         return variable
+
+    # --- Tensor's hooks, with DeZero's rules ---------------------------------------------------
+    _promote = staticmethod(numpy_promotion)
+
+    def _grad_dtype(self, dtype):
+        return dtype  # integer Variables get integer gradients, float32 ones float64 where so
+
+    def _accumulate_grad(self, grad, fresh=False):
+        if self.grad is None:
+            if not isinstance(grad, Tensor):
+                grad = self._result_type()._from_array(
+                    grad if fresh and type(grad) is np.ndarray else np.array(grad)
+                )
+            self.grad = grad
+        else:
+            self.grad = self.grad + grad  # a new Variable: the old gradient is never changed
+
+    @property
+    def data(self):
+        """The ndarray, as in DeZero (None for a parameter not yet initialised)."""
+        return None if self._freed else self._data
+
+    @data.setter
+    def data(self, value):
+        if value is None and self._data is not None:
+            # DeZero frees an intermediate's array (linear_simple); backward still needs its
+            # shape and dtype, which a broadcast view keeps without the memory.
+            self._data = np.broadcast_to(np.zeros((), self._data.dtype), self._data.shape)
+            self._freed = True
+        else:
+            self._data = value
+            self._freed = False
+
+    _freed = False
+
+    # DeZero's `x += y` makes a new Variable (NumPy's `x = x + y`), leaving the graph intact.
+    def __iadd__(self, other):
+        return self + other
+
+    def __isub__(self, other):
+        return self - other
+
+    def __imul__(self, other):
+        return self * other
+
+    def __itruediv__(self, other):
+        return self / other
 
     # --- DeZero's attributes ------------------------------------------------------------------
     @property
@@ -132,12 +207,12 @@ class Variable(Tensor):
         if self.grad_fn is None:
             self.grad = seed
             return
-        functions = _topological_order(self.grad_fn) if retain_grad else []
+        functions = autograd.backward_order(self.grad_fn) if retain_grad else []
         for function in functions:
             function._output_retained = True
         self.grad = None
         try:
-            _run_backward(self, seed if create_graph else seed.data, True, create_graph)
+            autograd.run_backward(self, seed if create_graph else seed._data, True, create_graph)
         finally:
             for function in functions:
                 function._output_retained = False
@@ -148,8 +223,8 @@ class Variable(Tensor):
     def unchain_backward(self):
         """Cut the graph below this variable (truncated backpropagation)."""
         if self.grad_fn is not None:
-            for function in _topological_order(self.grad_fn):
-                for x in function._inputs:
+            for function in autograd.backward_order(self.grad_fn):
+                for x in function.inputs:
                     if isinstance(x, Tensor):
                         x.grad_fn = None
             self.grad_fn = None
@@ -220,10 +295,10 @@ def generation_of(function):
     known = getattr(function, "_generation", None)
     if known is not None:
         return known
-    for fn in reversed(_topological_order(function)):  # inputs' creators first
+    for fn in reversed(autograd.backward_order(function)):  # inputs' creators first
         generations = [
             0 if x.grad_fn is None else x.grad_fn._generation + 1
-            for x in fn._inputs
+            for x in fn.inputs
             if isinstance(x, Tensor)
         ]
         fn._generation = max(generations, default=0)
@@ -240,18 +315,18 @@ def as_variable(obj):
     if isinstance(obj, Variable):
         return obj
     if isinstance(obj, Tensor):
-        return Variable(obj.data)
+        return Variable(obj.numpy())
     return Variable(as_array(obj))
 
 
 # ----------------------------------------------------------------------------------------------
 # Function
 # ----------------------------------------------------------------------------------------------
-class Function(_EngineFunction):
+class Function(autograd.Function):
     """DeZero's Function: forward(*xs) on arrays; backward(*gys) on Variables (self.inputs are
-    Variables, self.outputs weak references), returning a Variable or a tuple of them."""
+    Variables, self.outputs weak references), returning a Variable, a list or a tuple of them."""
 
-    _tensor_backward = True
+    backward_on_tensors = True
 
     def __call__(self, *inputs):
         return super().__call__(*(as_variable(x) for x in inputs))
@@ -259,6 +334,14 @@ class Function(_EngineFunction):
     @property
     def inputs(self):
         return self._inputs
+
+    @property
+    def outputs(self):
+        """[weak reference to the output], as DeZero's Function keeps them."""
+        return [self._output_ref]
+
+    def _gradient_tuple(self, gradients):
+        return tuple(gradients) if isinstance(gradients, list) else (gradients,)
 
     @property
     def generation(self):

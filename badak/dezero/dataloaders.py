@@ -9,7 +9,7 @@ The loader is its own iterator: after its last batch it raises StopIteration and
 
 import math
 
-from badak.backend import np
+from badak.device import np
 
 _NO_GPU = "badak.dezero runs on the CPU (CuPy is not supported yet)"
 

@@ -9,9 +9,9 @@ are not provided.
 import os
 from pathlib import Path
 
-from badak.backend import np
 from badak.data.errors import DataError
 from badak.data.idx import IDX_FILES, idx_files, read_idx
+from badak.device import np
 from badak.dezero.transforms import Compose, Flatten, Normalize, ToFloat
 
 

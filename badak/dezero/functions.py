@@ -12,7 +12,7 @@ Variables so that gradients can be differentiated again.
 import builtins
 
 from badak import functions as _F
-from badak.backend import np
+from badak.device import np
 from badak.dezero.core import Config, Function, Variable, as_array, as_variable
 from badak.functions.elementwise import Clamp
 from badak.functions.linalg import MatMul as _MatMul

@@ -14,7 +14,7 @@ DeZero's code has a bug, this file does what DeZero meant:
 Max pooling pads with zeros, as DeZero does (PyTorch pads with -inf).
 """
 
-from badak.backend import np
+from badak.device import np
 from badak.dezero import functions as F
 from badak.dezero import utils
 from badak.dezero.core import Function, as_variable

@@ -10,8 +10,8 @@ pickle.
 import os
 import weakref
 
-from badak.backend import np
 from badak.checkpoint import atomic_write
+from badak.device import np
 from badak.dezero import functions as F
 from badak.dezero import utils
 from badak.dezero.core import Parameter

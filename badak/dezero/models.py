@@ -5,7 +5,7 @@ load into them. badak.dezero never downloads: `pretrained=True` raises, and a lo
 DeZero's weight file is loaded with `load_weights(path)`.
 """
 
-from badak.backend import np
+from badak.device import np
 from badak.dezero import functions as F
 from badak.dezero import layers as L
 from badak.dezero import utils

@@ -15,9 +15,9 @@ promote float32 arrays with a float64 NumPy scalar).
 
 import math
 
-from badak.backend import np
+from badak.device import np
 from badak.dezero.core import Parameter, Variable
-from badak.engine import Tensor
+from badak.tensor import Tensor
 
 
 def _scalar(value, array):

@@ -7,7 +7,7 @@ transforms (Convert, Resize, CenterCrop, ToArray, ToPIL) work on PIL images; Pil
 when one of them needs it, so badak does not depend on it.
 """
 
-from badak.backend import np
+from badak.device import np
 
 
 class Compose:

@@ -10,9 +10,9 @@ import shutil
 import subprocess
 import sys
 
-from badak.backend import np
+from badak.device import np
 from badak.dezero.core import Variable, as_variable
-from badak.engine import Tensor
+from badak.tensor import Tensor
 
 
 # ----------------------------------------------------------------------------------------------

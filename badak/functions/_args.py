@@ -1,7 +1,7 @@
 """Argument helpers shared by the functions: PyTorch's `dim`/`keepdim` beside NumPy's aliases."""
 
-from badak.backend import np
-from badak.engine import Tensor
+from badak.device import np
+from badak.tensor import Tensor
 
 
 def resolve_dim(name, dim, keepdim, axis, keepdims):
@@ -57,5 +57,5 @@ def shape_of(x):
     """x's shape as a tuple: read directly from a Tensor or an array (np.shape would convert a
     Tensor through __array__, a cost on paths that run every step), else np.shape's."""
     if isinstance(x, Tensor):
-        return x.data.shape
+        return x._data.shape
     return x.shape if isinstance(x, np.ndarray) else np.shape(x)

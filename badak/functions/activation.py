@@ -4,42 +4,15 @@ float16 inputs are computed in float32 and returned in float16 (a float16 sum ov
 or loses the small terms).
 """
 
-from badak.backend import compiled_module, np
-from badak.engine import Function
+from badak.autograd import Function
+from badak.device import np
 from badak.functions._args import const, normalize_dims
 from badak.functions.elementwise import exp
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
+from badak.kernels import elementwise as kernels
 from badak.random import default_generator
-
-# The compiled kernels (numba, the `fast` extra: sigmoid, its backward and relu's) take C-contiguous
-# float32 arrays at least this large; below it NumPy's few calls cost less. `use_compiled = False`
-# turns them off.
-COMPILED_MIN_SIZE = 1 << 12
-use_compiled = True
-
-
-def _compiled_elementwise(kernel, *arrays):
-    """activation_numba's `kernel(*arrays, out)`, one pass over same-shaped arrays, as a new
-    array; None where the compiled path does not take them (the caller then uses NumPy): numba
-    missing or off, fewer than COMPILED_MIN_SIZE elements, not all C-contiguous float32."""
-    first = arrays[0]
-    if not use_compiled or first.size < COMPILED_MIN_SIZE:  # the common small case, first
-        return None
-    for a in arrays:  # a loop, not all(...): this runs in every training step
-        if not (
-            type(a) is np.ndarray
-            and a.shape == first.shape
-            and a.dtype == np.float32
-            and a.flags.c_contiguous
-        ):
-            return None
-    compiled = compiled_module("badak.functions.activation_numba")
-    if compiled is None:
-        return None
-    out = np.empty(first.shape, np.float32)
-    getattr(compiled, kernel)(*[a.reshape(-1) for a in arrays], out.reshape(-1))
-    return out
+from badak.tensor import Tensor
 
 
 def _wide(x):
@@ -65,7 +38,7 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        y = _compiled_elementwise("sigmoid", x)
+        y = kernels.sigmoid(x)
         if y is not None:  # one pass, and accurate also where the result is subnormal
             return y
         # 1 / (1 + exp(-x)) keeps its relative accuracy everywhere; where exp(-x) overflows to
@@ -78,16 +51,12 @@ class Sigmoid(Function):
 
     def backward(self, grad):
         y = self.output
-        if self._graph_backward:
-            return (grad * y * (const(1, y) - y),)
-        # On arrays: one new array instead of three (this runs in every training step).
-        gradient = _compiled_elementwise("sigmoid_backward", grad, y)
-        if gradient is not None:  # the same bits in one pass
-            return (gradient,)
-        gradient = np.subtract(const(1, y), y)
-        gradient *= y
-        gradient *= grad
-        return (gradient,)
+        return ((const(1, y) - y) * y * grad,)
+
+    def backward_arrays(self, grad):
+        """backward's formula in one compiled pass, the same bits (None: no kernel here)."""
+        gradient = kernels.sigmoid_backward(grad, self._output_data)
+        return None if gradient is None else (gradient,)
 
 
 class Tanh(Function):
@@ -106,11 +75,12 @@ class ReLU(Function):
         return np.maximum(x, const(0, x))
 
     def backward(self, grad):
-        if not self._graph_backward:  # on arrays: the same bits in one compiled pass
-            gradient = _compiled_elementwise("relu_backward", grad, self._arrays[0])
-            if gradient is not None:
-                return (gradient,)
         return (grad * (self.inputs[0] > 0),)  # relu'(0) = 0, as in PyTorch
+
+    def backward_arrays(self, grad):
+        """backward's formula in one compiled pass, the same bits (None: no kernel here)."""
+        gradient = kernels.relu_backward(grad, self._arrays[0])
+        return None if gradient is None else (gradient,)
 
 
 class LeakyReLU(Function):
@@ -234,7 +204,7 @@ def dropout(x, p=0.5, training=True, generator=None):
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0:
         return x
-    data = x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     rng = generator or default_generator()
     if p == 1:
         keep = np.zeros(data.shape, data.dtype)

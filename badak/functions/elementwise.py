@@ -5,10 +5,11 @@ Binary operations broadcast as NumPy does; their backward undoes the broadcast w
 abs'(0) = 0, clamp passes the gradient at its bounds.
 """
 
-from badak.backend import np
-from badak.engine import Function, Tensor
+from badak.autograd import Function
+from badak.device import np
 from badak.functions._args import const
 from badak.functions.shape import unbroadcast
+from badak.tensor import Tensor
 
 
 class Add(Function):
@@ -326,18 +327,18 @@ def cast(x, dtype):
     """x converted to `dtype`; differentiable between floating dtypes."""
     dtype = np.dtype(dtype)
     if isinstance(x, Tensor) and dtype.kind not in "fc":
-        return x._result_type()._from_array(x.data.astype(dtype))
+        return x._result_type()._from_array(x._data.astype(dtype))
     return Cast()(x, dtype=dtype)
 
 
 def clone(x):
     """A differentiable copy of x."""
-    return Cast()(x, dtype=np.asarray(x.data if isinstance(x, Tensor) else x).dtype)
+    return Cast()(x, dtype=np.asarray(x._data if isinstance(x, Tensor) else x).dtype)
 
 
 def _plain(value):
     """A Tensor argument that takes no gradient (a bound, a condition) as its array."""
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _no_grad_map(ufunc, *args):

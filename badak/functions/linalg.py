@@ -1,10 +1,11 @@
 """Matrix products: matmul (1-D, 2-D and batched, broadcasting) and linear."""
 
-from badak.backend import np
-from badak.engine import Function
+from badak.autograd import Function
+from badak.device import np
 from badak.functions._args import shape_of
 from badak.functions.reduce import sum
 from badak.functions.shape import reshape, sum_to, transpose
+from badak.kernels import linear as kernels
 
 
 class MatMul(Function):
@@ -48,8 +49,6 @@ class Linear(Function):
         return y
 
     def backward(self, grad):
-        if not self._graph_backward:
-            return self._array_backward(grad)
         x, weight, bias = self.inputs
         need_x, need_weight, need_bias = self.needs_input_grad
         out_features, in_features = weight.shape
@@ -61,25 +60,11 @@ class Linear(Function):
             grad_weight = matmul(transpose(rows), reshape(x, (-1, in_features)))
         return grad_x, grad_weight, grad_bias
 
-    def _array_backward(self, grad):
-        """The formulas above on arrays, with NumPy called directly: this runs in every training
-        step, where the functions' checks and dispatch cost more than small products."""
+    def backward_arrays(self, grad):
+        """backward's formula with NumPy called directly (the same bits): every training step
+        runs it."""
         x, weight, _ = self._arrays
-        need_x, need_weight, need_bias = self.needs_input_grad
-        out_features, in_features = weight.shape
-        rows = grad.reshape(-1, out_features)
-        # The bias sum first, while grad is still in cache: the weight's product evicts it.
-        grad_bias = np.add.reduce(rows, 0) if need_bias else None  # rows.sum(0), minus a frame
-        grad_x = np.matmul(grad, weight) if need_x else None
-        grad_weight = None
-        if need_weight:
-            inputs = x.reshape(-1, in_features)
-            # In the weight's own memory order, so that the optimizer's update is one pass.
-            if weight.flags.c_contiguous:
-                grad_weight = np.matmul(rows.T, inputs)
-            else:
-                grad_weight = np.matmul(inputs.T, rows).T
-        return grad_x, grad_weight, grad_bias
+        return kernels.linear_backward(grad, x, weight, self.needs_input_grad)
 
 
 def matmul(a, b):

@@ -8,9 +8,8 @@ array. Three matrix products in all, as unfused; the gradients are formed in for
 scaled in backward.
 """
 
-from badak.backend import np
-from badak.engine import Function, Tensor, is_grad_enabled
-from badak.functions import cross_entropy_kernel as kernel
+from badak.autograd import Function, is_grad_enabled
+from badak.device import np
 from badak.functions.loss import _reduced, _RowTargets
 from badak.functions.loss_checks import (
     as_array,
@@ -18,6 +17,8 @@ from badak.functions.loss_checks import (
     check_reduction,
     check_smoothing,
 )
+from badak.kernels import cross_entropy as kernel
+from badak.tensor import Tensor
 
 CHUNK_BYTES = 32 * 2**20  # the logits of one chunk of rows
 COLUMN_BYTES = 8 * 2**20  # the (columns, D) product added into the weight gradient at a time

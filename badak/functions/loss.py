@@ -6,9 +6,8 @@ badak is better (accurate when confident, ignored positions exactly 0, a mean ov
 float16 reduced in float32); bad input raises before any work. See DESIGN.md.
 """
 
-from badak.backend import np
-from badak.engine import Function, Tensor, is_grad_enabled
-from badak.functions import cross_entropy_kernel as kernel
+from badak.autograd import Function, is_grad_enabled
+from badak.device import np
 from badak.functions._args import const, shape_of
 from badak.functions.activation import log_softmax, relu, sigmoid, softmax
 from badak.functions.elementwise import abs as absolute
@@ -28,6 +27,8 @@ from badak.functions.loss_checks import (
 )
 from badak.functions.reduce import sum as sum_
 from badak.functions.shape import unsqueeze
+from badak.kernels import cross_entropy as kernel
+from badak.tensor import Tensor
 
 
 # ----------------------------------------------------------------------------------------------
@@ -177,16 +178,19 @@ class CrossEntropy(Function):
             gradient[~t.valid] = 0
         return terms, _unrows(gradient, x.shape).astype(x.dtype, copy=False)
 
+    def backward_arrays(self, grad):
+        """backward on arrays: the gradient formed in forward, handed over (not kept)."""
+        gradient, self.gradient = self._formed_gradient(), None
+        if self.reduction != "none" and grad == 1:  # loss.backward(): nothing to scale
+            return (gradient,)
+        return (_times_upstream(gradient, grad, self.reduction, _class_dim(gradient)),)
+
     def backward(self, grad):
+        # Forward's accurate gradient, plus A * softmax(x) minus its own value: a term that is
+        # zero but carries the derivative under create_graph (the rest of the gradient is
+        # constant).
         x = self.inputs[0]
         dim = _class_dim(x)
-        if not self._graph_backward:
-            gradient, self.gradient = self._formed_gradient(), None
-            if self.reduction != "none" and grad == 1:  # loss.backward(): nothing to scale
-                return (gradient,)
-            return (_times_upstream(gradient, grad, self.reduction, dim),)
-        # Under create_graph: forward's accurate value, plus A * softmax(x) minus its own value,
-        # a term that is zero but carries the derivative (the rest of the gradient is constant).
         t, hard, smooth = self._target_terms(_rows(self._arrays[0]))
         scale = t.mean_scale(self.reduction, hard.dtype)
         coefficient = ((hard + smooth * t.class_weight.sum()) * scale)[:, None]
@@ -194,7 +198,7 @@ class CrossEntropy(Function):
         coefficient = _unrows(np.broadcast_to(coefficient, shape), np.shape(x)).astype(x.dtype)
         valid = _unrows(np.broadcast_to(t.valid[:, None], shape), np.shape(x))
         varying = softmax(where(valid, x, const(0, x)), dim) * coefficient  # NaN rows stay out
-        gradient = where(valid, varying - varying.data, const(0, x)) + self._formed_gradient()
+        gradient = where(valid, varying - varying.detach(), const(0, x)) + self._formed_gradient()
         return (_times_upstream(gradient, grad, self.reduction, dim),)
 
 

@@ -4,14 +4,14 @@ a class index out of range)."""
 
 import math
 
-from badak.backend import np
-from badak.engine import Tensor
+from badak.device import np
+from badak.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
 
 
 def as_array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def check_logits(name, input):

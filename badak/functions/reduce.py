@@ -7,10 +7,11 @@ min(dim) give it to the returned index.
 
 from collections import namedtuple
 
-from badak.backend import np
-from badak.engine import Function, Tensor
+from badak.autograd import Function
+from badak.device import np
 from badak.functions._args import const, normalize_dims, resolve_dim
 from badak.functions.shape import BroadcastTo, broadcast_view, reshape
+from badak.tensor import Tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -71,7 +72,7 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
     """Values of amax/amin and the gradient shares: equal among ties."""
     axes, keepdim = _reduce_args(name, x, dim, keepdim, axis, keepdims)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if axes is None:
         axes = tuple(range(data.ndim))
     if data.size == 0:
@@ -105,7 +106,7 @@ def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
     if isinstance(dim, tuple):
         raise TypeError(f"{name}: dim must be one int when indices are returned, got {dim}")
     (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if data.ndim == 0:
         index = np.zeros((), dtype=np.int64)
         weights = np.ones((), dtype=data.dtype)
@@ -139,7 +140,7 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def _arg_extreme(name, x, dim, keepdim, axis, keepdims, arg):
     dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if dim is None:
         index = np.asarray(arg(data.reshape(-1)))
         if keepdim:

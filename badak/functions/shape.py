@@ -6,9 +6,10 @@ backward calls it.
 
 import math
 
-from badak.backend import np
-from badak.engine import Function, Tensor
+from badak.autograd import Function
+from badak.device import np
 from badak.functions._args import normalize_dims, shape_arg
+from badak.tensor import Tensor
 
 
 class Reshape(Function):
@@ -217,7 +218,7 @@ def as_index(index):
     if isinstance(index, tuple):
         return tuple(as_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     return index

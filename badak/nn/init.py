@@ -50,7 +50,7 @@ def _fans(tensor):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 

@@ -3,7 +3,7 @@ Dropout. Each is a Module whose forward calls the matching function."""
 
 import math
 
-from badak.backend import np
+from badak.device import np
 from badak.functions import activation, linalg, shape
 from badak.nn import init
 from badak.nn.module import Module

@@ -7,9 +7,9 @@ names (`0.weight`, `fc1.bias`).
 
 from collections import namedtuple
 
-from badak.backend import np
-from badak.engine import Tensor
+from badak.device import np
 from badak.nn.parameter import Parameter
+from badak.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -94,13 +94,13 @@ class Module:
             if set_to_none:
                 parameter.grad = None
             else:
-                parameter.grad.data[...] = 0
+                parameter.grad._data[...] = 0
 
     def _cast(self, dtype):
         for parameter in self.parameters():
-            parameter.data = parameter.data.astype(dtype)
+            parameter._data = parameter._data.astype(dtype)
             if parameter.grad is not None:
-                parameter.grad = Tensor(parameter.grad.data.astype(dtype))
+                parameter.grad = Tensor(parameter.grad._data.astype(dtype))
         return self
 
     def float(self):
@@ -146,7 +146,7 @@ class Module:
         if problems:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
         for name, array in arrays.items():
-            own[name].data[...] = array
+            own[name]._data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------------
@@ -164,4 +164,4 @@ class Module:
 
 
 def _data(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value

@@ -1,6 +1,6 @@
 """Parameter: a leaf Tensor that a Module owns and an optimizer updates."""
 
-from badak.engine import Tensor
+from badak.tensor import Tensor
 
 
 class Parameter(Tensor):

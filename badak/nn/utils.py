@@ -1,14 +1,14 @@
 """Gradient clipping: clip_grad_norm_ and clip_grad_value_, as torch.nn.utils."""
 
-from badak.backend import np
-from badak.engine import Tensor
+from badak.device import np
+from badak.tensor import Tensor
 
 
 def _grads(parameters):
     """The gradient arrays of `parameters` (one Tensor or an iterable), skipping None."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad.data for p in parameters if p.grad is not None]
+    return [p.grad._data for p in parameters if p.grad is not None]
 
 
 def _vector_norm(array, norm_type):

@@ -1,6 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with coupled or decoupled weight decay."""
 
-from badak.backend import np
+from badak.device import np
 from badak.optim.optimizer import Optimizer
 
 
@@ -70,7 +70,7 @@ class Adam(Optimizer):
             )
 
     def _update(self, p, grad, group):
-        param = p.data
+        param = p._data
         dtype = param.dtype.type  # every scalar is cast: an np.float64 would promote float32
         lr, weight_decay = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]

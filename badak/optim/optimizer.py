@@ -3,8 +3,9 @@
 import copy
 from collections import defaultdict
 
-from badak.backend import np
-from badak.engine import Tensor, enable_grad, no_grad
+from badak.autograd import enable_grad, no_grad
+from badak.device import np
+from badak.tensor import Tensor
 
 
 class Optimizer:
@@ -118,14 +119,14 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
-                    if grad.shape != p.data.shape:
+                    grad = p.grad._data
+                    if grad.shape != p._data.shape:
                         raise RuntimeError(
                             f"{self._name}.step: a gradient of shape {grad.shape} for a "
-                            f"parameter of shape {p.data.shape}"
+                            f"parameter of shape {p._data.shape}"
                         )
-                    if grad.dtype != p.data.dtype:
-                        grad = grad.astype(p.data.dtype)
+                    if grad.dtype != p._data.dtype:
+                        grad = grad.astype(p._data.dtype)
                     self._update(p, grad, group)
         return loss
 
@@ -140,7 +141,7 @@ class Optimizer:
                 else:
                     p.grad.grad_fn = None  # detached in place, as PyTorch's detach_()
                     p.grad.requires_grad = False
-                    p.grad.data.fill(0)
+                    p.grad._data.fill(0)
 
     # --- state dicts ----------------------------------------------------------------------------
     def state_dict(self):
@@ -207,15 +208,15 @@ class Optimizer:
         if key == "step":
             return int(value)
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._data
         if not isinstance(value, np.ndarray):
             return copy.deepcopy(value)
-        if value.ndim and value.shape != p.data.shape:
+        if value.ndim and value.shape != p._data.shape:
             raise ValueError(
                 f"{self._name}.load_state_dict: state {key!r} of parameter {index} has shape "
-                f"{value.shape}, the parameter {p.data.shape}"
+                f"{value.shape}, the parameter {p._data.shape}"
             )
-        dtype = p.data.dtype if p.data.dtype.kind in "fc" else value.dtype
+        dtype = p._data.dtype if p._data.dtype.kind in "fc" else value.dtype
         return np.array(value, dtype=dtype, copy=True)
 
     def __repr__(self):

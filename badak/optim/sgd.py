@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 
-from badak.backend import np
-from badak.optim.fused import add_scaled_
+from badak.device import np
+from badak.kernels.update import add_scaled_
 from badak.optim.optimizer import Optimizer
 
 
@@ -62,7 +62,7 @@ class SGD(Optimizer):
             )
 
     def _update(self, p, grad, group):
-        param = p.data
+        param = p._data
         dtype = param.dtype.type  # every scalar is cast: an np.float64 would promote float32
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         if weight_decay != 0:

@@ -17,7 +17,7 @@ def test_tensor_dataset_items_are_tuples_of_rows():
 def test_tensor_dataset_wraps_arrays_without_copying_or_changing_dtype():
     x = np.zeros((4, 2), dtype=np.float64)
     dataset = TensorDataset(x)
-    assert dataset.tensors[0].data is x
+    assert dataset.tensors[0].numpy() is x
 
 
 def test_tensor_dataset_rejects_different_first_dimensions():

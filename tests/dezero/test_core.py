@@ -7,6 +7,7 @@ import pytest
 
 import badak
 import badak.dezero as dezero
+from badak.autograd import is_grad_enabled
 from badak.dezero import (
     Config,
     Function,
@@ -17,7 +18,6 @@ from badak.dezero import (
     no_grad,
     using_config,
 )
-from badak.engine import is_grad_enabled
 
 
 class Square(Function):
@@ -265,3 +265,44 @@ def test_float32_times_a_python_float_stays_float32():
     x = Variable(np.ones(3, np.float32))
     assert (x * 0.1).dtype == np.float32 and (2.0 - x).dtype == np.float32
     assert (x * np.ones(3)).dtype == np.float64  # float64 data wins, as NumPy promotes
+
+
+def test_data_is_the_ndarray_and_a_new_array_replaces_it():
+    x = Variable(np.array([1.0, 2.0]))
+    assert type(x.data) is np.ndarray and x.data is x.numpy()
+    x.data = np.array([3.0, 4.0])
+    np.testing.assert_array_equal((x * 2).data, [6.0, 8.0])
+
+
+def test_an_intermediate_whose_data_is_freed_still_passes_gradients():
+    x, w = Variable(np.ones((2, 3))), Variable(np.full((3, 4), 2.0))
+    t = dezero.functions.matmul(x, w)
+    y = t + Variable(np.ones(4))
+    t.data = None  # DeZero's linear_simple frees the product this way
+    assert t.data is None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 8.0))
+
+
+def test_in_place_operators_make_new_variables_and_keep_the_graph():
+    x = Variable(np.array([1.0, 2.0]))
+    y = x * 1
+    before = y
+    y += x  # DeZero: y = y + x
+    assert y is not before
+    np.testing.assert_array_equal(before.data, [1.0, 2.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_a_backward_may_return_a_list():
+    class Twice(Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, gy):
+            return [gy, gy]
+
+    a, b = Variable(np.array(1.0)), Variable(np.array(2.0))
+    Twice()(a, b).backward()
+    assert (a.grad.data, b.grad.data) == (1.0, 1.0)

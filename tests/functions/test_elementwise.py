@@ -25,8 +25,8 @@ def away_from_zero(*shape, seed=0):
 
 def apart_from(a, seed=1):
     """A tensor b with |a - b| >= 0.2 everywhere: maximum/minimum have no ties."""
-    gap = away_from_zero(*a.shape, seed=seed).data
-    return badak.Tensor(a.data + gap, requires_grad=True)
+    gap = away_from_zero(*a.shape, seed=seed).numpy()
+    return badak.Tensor(a.numpy() + gap, requires_grad=True)
 
 
 # --- gradient checks --------------------------------------------------------------------------
@@ -91,14 +91,14 @@ def test_cast_gradient_has_the_input_dtype():
     x = leaf(3, 4)
     F.cast(x, np.float32).sum().backward()
     assert x.grad.dtype == np.float64
-    np.testing.assert_array_equal(x.grad.data, np.ones((3, 4)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((3, 4)))
 
 
 @pytest.mark.parametrize("op", [F.maximum, F.minimum], ids=["maximum", "minimum"])
 def test_maximum_minimum_gradients_away_from_ties(op):
     a = leaf(3, 4, seed=1)
     assert gradcheck(op, (a, apart_from(a)))
-    b = badak.Tensor(a.data[0] + away_from_zero(4, seed=5).data, requires_grad=True)
+    b = badak.Tensor(a.numpy()[0] + away_from_zero(4, seed=5).numpy(), requires_grad=True)
     assert gradcheck(op, (a, b))  # b broadcasts over the rows of a
 
 
@@ -117,7 +117,7 @@ def test_where_sends_the_gradient_to_both_branches():
     a, b = leaf(3, 4, seed=1), leaf(4, seed=2)
     assert gradcheck(lambda a, b: F.where(condition, a, b), (a, b))
     F.where(condition, a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, condition)
+    np.testing.assert_array_equal(a.grad.numpy(), condition)
     np.testing.assert_array_equal(b.grad.data, (~condition).sum(axis=0))
 
 
@@ -151,7 +151,7 @@ def _grads(badak_fn, torch_fn, *arrays):
     (badak_fn(*ours) * w).sum().backward()
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     (torch_fn(*theirs) * torch.from_numpy(w)).sum().backward()
-    return [t.grad.data for t in ours], [t.grad.numpy() for t in theirs]
+    return [t.grad.numpy() for t in ours], [t.grad.numpy() for t in theirs]
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_pow_with_scalar_exponent_zero_has_zero_gradient_at_zero():
 def test_tensor_used_twice_gets_both_gradients():
     x = leaf(3, 4)
     F.mul(x, x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy())
 
 
 def test_python_scalar_takes_the_tensor_dtype():
@@ -213,8 +213,8 @@ def test_python_scalar_takes_the_tensor_dtype():
 
 def test_sqrt_and_log_of_positive_values_match_numpy():
     x = leaf(5, low=0.1, high=4.0)
-    np.testing.assert_allclose(F.sqrt(x).data, np.sqrt(x.data))
-    np.testing.assert_allclose(F.log1p(x).data, np.log1p(x.data))
+    np.testing.assert_allclose(F.sqrt(x).numpy(), np.sqrt(x.numpy()))
+    np.testing.assert_allclose(F.log1p(x).numpy(), np.log1p(x.numpy()))
 
 
 def test_clamp_rejects_no_bounds():

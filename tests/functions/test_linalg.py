@@ -36,10 +36,10 @@ def test_matmul_gradient_matches_finite_differences(shapes):
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
 def test_matmul_matches_numpy(shapes):
     a, b = leaf(*shapes[0], seed=1), leaf(*shapes[1], seed=2)
-    expected = np.matmul(a.data, b.data)
+    expected = np.matmul(a.numpy(), b.data)
     out = a @ b
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
@@ -90,9 +90,11 @@ def test_linear_backward_on_arrays_equals_the_recorded_backward(x_shape, order):
     grads = []
     for create_graph in (False, True):
         x, bias = leaf(*x_shape, seed=1), leaf(3, seed=3)
-        weight = badak.Tensor(np.asarray(leaf(3, 4, seed=2).data, order=order), requires_grad=True)
+        weight = badak.Tensor(
+            np.asarray(leaf(3, 4, seed=2).numpy(), order=order), requires_grad=True
+        )
         (F.linear(x, weight, bias) * upstream).sum().backward(create_graph=create_graph)
-        grads.append([t.grad.data for t in (x, weight, bias)])
+        grads.append([t.grad.numpy() for t in (x, weight, bias)])
     for plain, recorded in zip(*grads):
         np.testing.assert_allclose(plain, recorded, rtol=1e-13, atol=1e-15)
     assert grads[0][1].flags[f"{order}_CONTIGUOUS"]
@@ -108,25 +110,25 @@ def test_linear_matches_pytorch(x_shape, with_bias):
     (out * w).sum().backward()
 
     tx, tweight = (
-        torch.tensor(x.data, requires_grad=True),
-        torch.tensor(weight.data, requires_grad=True),
+        torch.tensor(x.numpy(), requires_grad=True),
+        torch.tensor(weight.numpy(), requires_grad=True),
     )
-    tbias = torch.tensor(bias.data, requires_grad=True) if with_bias else None
+    tbias = torch.tensor(bias.numpy(), requires_grad=True) if with_bias else None
     expected = torch.nn.functional.linear(tx, tweight, tbias)
     (expected * torch.from_numpy(w)).sum().backward()
 
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(weight.grad.data, tweight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(weight.grad.numpy(), tweight.grad.numpy(), rtol=1e-12)
     if with_bias:
-        np.testing.assert_allclose(bias.grad.data, tbias.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(bias.grad.numpy(), tbias.grad.numpy(), rtol=1e-12)
 
 
 def test_linear_only_computes_gradients_that_are_needed():
     x = badak.Tensor(np.ones((5, 4)))  # no grad
     weight = leaf(3, 4)
     F.linear(x, weight).sum().backward()
-    np.testing.assert_array_equal(weight.grad.data, np.full((3, 4), 5.0))
+    np.testing.assert_array_equal(weight.grad.numpy(), np.full((3, 4), 5.0))
     assert x.grad is None
 
 

@@ -140,7 +140,7 @@ def test_nll_loss_gradients_match_finite_differences(layout, reduction, weighted
 @pytest.mark.parametrize("weight_shape", [None, (3, 4), (4,), (3, 1)], ids=str)
 def test_binary_cross_entropy_gradients_match_finite_differences(reduction, weight_shape):
     x, t = leaf((3, 4), low=0.05, high=0.95), leaf((3, 4), seed=1, low=0.0, high=1.0)
-    weight = None if weight_shape is None else leaf(weight_shape, seed=2, low=0.2, high=2.0).data
+    weight = None if weight_shape is None else leaf(weight_shape, seed=2, low=0.2, high=2.0).numpy()
     assert gradcheck(lambda x, t: F.binary_cross_entropy(x, t, weight, reduction=reduction), (x, t))
 
 
@@ -151,7 +151,7 @@ def test_binary_cross_entropy_with_logits_gradients_match_finite_differences(
     reduction, weight_shape, with_pos_weight
 ):
     x, t = leaf((3, 4), scale=3.0), leaf((3, 4), seed=1, low=0.0, high=1.0)
-    weight = None if weight_shape is None else leaf(weight_shape, seed=2, low=0.2, high=2.0).data
+    weight = None if weight_shape is None else leaf(weight_shape, seed=2, low=0.2, high=2.0).numpy()
     pos_weight = leaf((4,), seed=3, low=0.2, high=3.0).data if with_pos_weight else None
 
     def loss(x, t):
@@ -177,7 +177,7 @@ def test_kl_div_gradients_match_finite_differences(reduction, log_target):
     x = badak.tensor(np.log(leaf((3, 4), low=0.05, high=1.0).data), requires_grad=True)
     t = leaf((3, 4), seed=1, low=0.05, high=1.0)
     if log_target:
-        t = badak.tensor(np.log(t.data), requires_grad=True)
+        t = badak.tensor(np.log(t.numpy()), requires_grad=True)
 
     def loss(x, t):
         return F.kl_div(x, t, reduction=reduction, log_target=log_target)
@@ -196,8 +196,8 @@ def test_cross_entropy_is_finite_for_logits_of_1e4(dtype, value):
     loss = F.cross_entropy(x, badak.tensor([2, 0]), reduction="sum")
     loss.backward()
     expected = 2e4 + 1e4 if value > 0 else np.log1p(np.exp(1.0))  # row 0 exact: 0 or 2e4
-    np.testing.assert_allclose(float(loss.data), expected, rtol=1e-6)
-    assert np.isfinite(x.grad.data).all()
+    np.testing.assert_allclose(float(loss.numpy()), expected, rtol=1e-6)
+    assert np.isfinite(x.grad.numpy()).all()
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -210,13 +210,13 @@ def test_nll_loss_of_log_softmax_equals_cross_entropy(layout, weighted):
     for reduction in ("none", "mean", "sum"):
         x.grad = None
         F.cross_entropy(x, target, weight, reduction=reduction).sum().backward()
-        fused = x.grad.data.copy()
+        fused = x.grad.numpy().copy()
         x.grad = None
         via_nll = F.nll_loss(F.log_softmax(x, dim), target, weight, reduction=reduction)
         via_nll.sum().backward()
         direct = F.cross_entropy(x, target, weight, reduction=reduction)
-        np.testing.assert_allclose(direct.data, via_nll.data, rtol=1e-13, atol=1e-15)
-        np.testing.assert_allclose(fused, x.grad.data, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(direct.numpy(), via_nll.numpy(), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(fused, x.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def _float32_cases(r):
@@ -271,7 +271,7 @@ def test_cross_entropy_gradient_is_the_same_with_create_graph(
     layout, label_smoothing, dtype, reduction
 ):
     shape, target_shape = LAYOUTS[layout]
-    data = leaf(shape, scale=3.0).data.astype(dtype)
+    data = leaf(shape, scale=3.0).numpy().astype(dtype)
     target = class_target(target_shape, ignore_index=-100)
     upstream = np.random.default_rng(1).standard_normal(target_shape).astype(dtype)
     grads = []
@@ -280,7 +280,7 @@ def test_cross_entropy_gradient_is_the_same_with_create_graph(
         loss = F.cross_entropy(
             x,
             target,
-            WEIGHT.data.astype(dtype),
+            WEIGHT.numpy().astype(dtype),
             reduction=reduction,
             label_smoothing=label_smoothing,
         )
@@ -289,6 +289,6 @@ def test_cross_entropy_gradient_is_the_same_with_create_graph(
             create_graph=create_graph,
         )
         assert x.grad.dtype == dtype
-        grads.append(x.grad.data)
+        grads.append(x.grad.numpy())
     tolerance = 1e-6 if dtype == np.float32 else 1e-14
     np.testing.assert_allclose(grads[1], grads[0], rtol=tolerance, atol=tolerance)

@@ -36,7 +36,7 @@ def loss_and_gradient(x, target, create_graph=False):
     loss = F.cross_entropy(leaf, badak.tensor(np.array([target])), reduction="none")
     loss.backward(badak.tensor(np.ones(1, np.float32)), create_graph=create_graph)
     assert loss.dtype == np.float32 and leaf.grad.dtype == np.float32
-    return float(loss.data[0]), leaf.grad.data[0]
+    return float(loss.numpy()[0]), leaf.grad.numpy()[0]
 
 
 def assert_relative(actual, truth, rtol, what):
@@ -111,10 +111,10 @@ def test_cross_entropy_mean_of_float16_logits_is_finite_for_a_large_batch():
     log_normalizer = np.log(np.exp(wide).sum(1))  # |x| < 6: no overflow in float64
     truth = float(np.mean(log_normalizer - wide[np.arange(len(target)), target]))
     assert loss.dtype == np.float16
-    assert math.isfinite(float(loss.data))
-    assert_relative(float(loss.data), truth, 2e-3, "float16 mean")
-    assert leaf.grad.dtype == np.float16 and np.isfinite(leaf.grad.data).all()
-    assert leaf.grad.data.any()
+    assert math.isfinite(float(loss.numpy()))
+    assert_relative(float(loss.numpy()), truth, 2e-3, "float16 mean")
+    assert leaf.grad.dtype == np.float16 and np.isfinite(leaf.grad.numpy()).all()
+    assert leaf.grad.numpy().any()
     torch_loss = TF.cross_entropy(torch.tensor(x), torch.tensor(target))
     TORCH_OBSERVED["float16 mean, N=100000"] = float(torch_loss)  # torch 2.13 CPU: nan
 
@@ -147,12 +147,14 @@ def test_ignored_positions_give_exactly_zero_whatever_their_logits(
     expected = F.cross_entropy(valid, badak.tensor(target[[0, 4]]), reduction=reduction, **options)
     expected.backward(badak.tensor(np.ones(expected.shape)))
     if reduction == "none":
-        assert (loss.data[1:4] == 0).all()
-        np.testing.assert_allclose(loss.data[[0, 4]], expected.data, rtol=1e-14)
+        assert (loss.numpy()[1:4] == 0).all()
+        np.testing.assert_allclose(loss.numpy()[[0, 4]], expected.numpy(), rtol=1e-14)
     else:
-        np.testing.assert_allclose(float(loss.data), float(expected.data), rtol=1e-14)
-    assert (leaf.grad.data[1:4] == 0).all(), leaf.grad.data[1:4]
-    np.testing.assert_allclose(leaf.grad.data[[0, 4]], valid.grad.data, rtol=1e-13, atol=1e-16)
+        np.testing.assert_allclose(float(loss.numpy()), float(expected.numpy()), rtol=1e-14)
+    assert (leaf.grad.numpy()[1:4] == 0).all(), leaf.grad.numpy()[1:4]
+    np.testing.assert_allclose(
+        leaf.grad.numpy()[[0, 4]], valid.grad.numpy(), rtol=1e-13, atol=1e-16
+    )
 
 
 def test_ignored_positions_give_exactly_zero_in_k_dim_layout():
@@ -162,9 +164,9 @@ def test_ignored_positions_give_exactly_zero_in_k_dim_layout():
     leaf = badak.tensor(x, requires_grad=True)
     loss = F.cross_entropy(leaf, badak.tensor(target), label_smoothing=0.2, reduction="none")
     loss.backward(badak.tensor(np.ones((2, 2))))
-    assert loss.data[0, 1] == 0 and loss.data[1, 0] == 0 and np.isfinite(loss.data).all()
-    assert (leaf.grad.data[0, :, 1] == 0).all() and (leaf.grad.data[1, :, 0] == 0).all()
-    assert np.isfinite(leaf.grad.data).all()
+    assert loss.numpy()[0, 1] == 0 and loss.numpy()[1, 0] == 0 and np.isfinite(loss.numpy()).all()
+    assert (leaf.grad.numpy()[0, :, 1] == 0).all() and (leaf.grad.numpy()[1, :, 0] == 0).all()
+    assert np.isfinite(leaf.grad.numpy()).all()
 
 
 @pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
@@ -177,11 +179,11 @@ def test_nll_loss_ignores_positions_and_entries_whatever_they_hold(reduction):
     loss.backward(badak.tensor(np.ones(loss.shape)))
     per_row = np.array([4.0, 0.0, 0.25])
     expected = {"none": per_row, "sum": per_row.sum(), "mean": per_row.sum() / 2.5}[reduction]
-    np.testing.assert_allclose(loss.data, expected, rtol=1e-15)
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-15)
     scale = 1 / 2.5 if reduction == "mean" else 1.0
     expected_grad = np.zeros((3, 4))
     expected_grad[0, 1], expected_grad[2, 0] = -2.0 * scale, -0.5 * scale
-    np.testing.assert_array_equal(leaf.grad.data, expected_grad)
+    np.testing.assert_array_equal(leaf.grad.numpy(), expected_grad)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -210,8 +212,8 @@ def test_mean_over_no_valid_element_is_zero_with_zero_gradient(loss_name, case):
     leaf = badak.tensor(x, requires_grad=True)
     loss = getattr(F, loss_name)(leaf, badak.tensor(target), **options)
     loss.backward()
-    assert loss.shape == () and float(loss.data) == 0.0 and not np.signbit(loss.data)
-    assert leaf.grad.shape == x.shape and not leaf.grad.data.any()
+    assert loss.shape == () and float(loss.numpy()) == 0.0 and not np.signbit(loss.numpy())
+    assert leaf.grad.shape == x.shape and not leaf.grad.numpy().any()
     torch_options = {k: torch.tensor(v) if k == "weight" else v for k, v in options.items()}
     torch_loss = getattr(TF, loss_name)(torch.tensor(x), torch.tensor(target), **torch_options)
     assert torch.isnan(torch_loss)  # PyTorch: 0 / 0
@@ -221,5 +223,5 @@ def test_mean_over_no_position_with_probability_targets_is_zero():
     leaf = badak.tensor(np.zeros((0, 4)), requires_grad=True)
     loss = F.cross_entropy(leaf, badak.tensor(np.zeros((0, 4))), label_smoothing=0.1)
     loss.backward()
-    assert float(loss.data) == 0.0 and leaf.grad.shape == (0, 4)
+    assert float(loss.numpy()) == 0.0 and leaf.grad.shape == (0, 4)
     assert torch.isnan(TF.cross_entropy(torch.zeros(0, 4), torch.zeros(0, 4)))

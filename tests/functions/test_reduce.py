@@ -38,9 +38,9 @@ def test_reduction_matches_numpy(name, dim, keepdim):
     ours, theirs = REDUCTIONS[name]
     x = leaf(2, 3, 4)
     out = ours(x, dim, keepdim)
-    expected = theirs(x.data, axis=dim, keepdims=keepdim)
+    expected = theirs(x.numpy(), axis=dim, keepdims=keepdim)
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", REDUCTIONS)
@@ -62,9 +62,9 @@ def test_max_min_along_dim_gradient_and_indices(name, dim, keepdim):
     assert gradcheck(lambda x: ours(x, dim, keepdim).values, x)
     values, indices = ours(x, dim, keepdim)
     assert indices.dtype == np.int64
-    np.testing.assert_array_equal(indices.data, arg(x.data, axis=dim, keepdims=keepdim))
-    picked = np.take_along_axis(x.data, np.expand_dims(arg(x.data, axis=dim), dim), axis=dim)
-    np.testing.assert_array_equal(values.data, picked.reshape(values.shape))
+    np.testing.assert_array_equal(indices.numpy(), arg(x.numpy(), axis=dim, keepdims=keepdim))
+    picked = np.take_along_axis(x.numpy(), np.expand_dims(arg(x.numpy(), axis=dim), dim), axis=dim)
+    np.testing.assert_array_equal(values.numpy(), picked.reshape(values.shape))
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
@@ -74,8 +74,8 @@ def test_max_min_along_dim_accept_numpy_axis_and_keepdims(name):
     values, indices = ours(x, axis=1, keepdims=True)
     expected_values, expected_indices = ours(x, 1, True)
     assert values.shape == (3, 1)
-    np.testing.assert_array_equal(values.data, expected_values.data)
-    np.testing.assert_array_equal(indices.data, expected_indices.data)
+    np.testing.assert_array_equal(values.numpy(), expected_values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
 
 
 @pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
@@ -88,19 +88,19 @@ def test_reduction_over_all_elements_is_a_scalar(name):
     x = leaf(3, 4)
     out = getattr(F, name)(x)
     assert out.shape == ()
-    assert out.item() == (x.data.max() if name.endswith("max") else x.data.min())
+    assert out.item() == (x.numpy().max() if name.endswith("max") else x.numpy().min())
 
 
 def test_mean_gradient_is_one_over_count():
     x = leaf(2, 3, 4)
     F.mean(x, dim=(0, 2)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.full((2, 3, 4), 1 / 8))
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3, 4), 1 / 8))
 
 
 def test_sum_gradient_of_tensor_used_twice_accumulates():
     x = leaf(3, 4)
     (F.sum(x, 0).sum() + F.sum(x, 1).sum()).backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 2.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), 2.0))
 
 
 # --- tie rules, compared with PyTorch ---------------------------------------------------------
@@ -115,7 +115,7 @@ def _grads(badak_fn, torch_fn, data=TIES):
     (out * w).sum().backward()
     theirs = torch.tensor(data, requires_grad=True)
     (torch_fn(theirs) * torch.from_numpy(w)).sum().backward()
-    return ours.grad.data, theirs.grad.numpy()
+    return ours.grad.numpy(), theirs.grad.numpy()
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)], ids=str)
@@ -144,7 +144,7 @@ def test_max_min_along_dim_give_the_gradient_to_the_returned_index(name, dim):
     x = torch.from_numpy(TIES)
     expected_indices = getattr(x, name)(dim).indices.numpy()
     indices = getattr(F, name)(badak.Tensor(TIES), dim).indices
-    np.testing.assert_array_equal(indices.data, expected_indices)
+    np.testing.assert_array_equal(indices.numpy(), expected_indices)
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_cat_gradient_reaches_every_input(dim):
     xs = tuple(leaf(*shape, seed=i) for i, shape in enumerate(shapes))
     assert gradcheck(lambda *xs: F.cat(xs, dim), xs)
     np.testing.assert_array_equal(
-        F.cat(xs, dim).data, np.concatenate([x.data for x in xs], axis=dim)
+        F.cat(xs, dim).numpy(), np.concatenate([x.numpy() for x in xs], axis=dim)
     )
 
 
@@ -68,13 +68,13 @@ def test_cat_gradient_reaches_every_input(dim):
 def test_stack_gradient_reaches_every_input(dim):
     xs = tuple(leaf(3, 4, seed=i) for i in range(3))
     assert gradcheck(lambda *xs: F.stack(xs, dim), xs)
-    np.testing.assert_array_equal(F.stack(xs, dim).data, np.stack([x.data for x in xs], dim))
+    np.testing.assert_array_equal(F.stack(xs, dim).numpy(), np.stack([x.numpy() for x in xs], dim))
 
 
 def test_cat_takes_the_same_tensor_twice():
     x = leaf(2, 3)
     F.cat([x, x], 1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_get_item_gradient_matches_finite_differences(index):
 @pytest.mark.parametrize("index", [pytest.param(i, id=n) for n, i in INDICES])
 def test_get_item_matches_numpy(index):
     x = leaf(3, 4, 5)
-    np.testing.assert_array_equal(x[index].data, x.data[F.as_index(index)])
+    np.testing.assert_array_equal(x[index].numpy(), x.numpy()[F.as_index(index)])
 
 
 @pytest.mark.parametrize("index", [pytest.param(i, id=n) for n, i in INDICES])
@@ -118,20 +118,20 @@ def test_get_item_second_derivative(index):
 def test_get_item_accumulates_duplicate_indices():
     x = leaf(4)
     x[np.array([0, 0, 2, 0])].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0, 0.0])
 
 
 def test_get_item_accumulates_duplicate_index_pairs():
     x = leaf(2, 3)
     rows, cols = badak.Tensor(np.array([1, 1, 0])), badak.Tensor(np.array([2, 2, 2]))
     x[rows, cols].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
 
 
 def test_reshape_to_the_same_shape_keeps_the_gradient():
     x = leaf(3, 4)
     F.reshape(x, 3, 4).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones((3, 4)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((3, 4)))
 
 
 def test_unbroadcast_sums_a_gradient_back_to_the_input_shape():

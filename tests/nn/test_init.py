@@ -28,9 +28,9 @@ def rng(seed=0):
 def filled(fn, *args, shape=SHAPE, dtype=np.float32, **kwargs):
     """fn applied to a NaN-filled parameter; checks it fills in place and returns its argument."""
     tensor = empty(shape, dtype)
-    array = tensor.data
+    array = tensor.numpy()
     assert fn(tensor, *args, **kwargs) is tensor
-    assert tensor.data is array and tensor.dtype == dtype and not np.isnan(array).any()
+    assert tensor.numpy() is array and tensor.dtype == dtype and not np.isnan(array).any()
     return array
 
 
@@ -135,7 +135,7 @@ def test_fan_based_fills_reject_fewer_than_two_dims(fn, shape):
     tensor = empty(shape)
     with pytest.raises(ValueError, match=r"init: .*2 dims.*" + re_shape(shape)):
         fn(tensor)
-    assert np.isnan(tensor.data).all()
+    assert np.isnan(tensor.numpy()).all()
 
 
 def re_shape(shape):

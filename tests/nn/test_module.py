@@ -105,10 +105,10 @@ def test_train_and_eval_reach_every_submodule_and_switch_dropout():
     assert model.eval() is model
     assert not any(m.training for m in model.modules())
     x = badak.ones(4, 64)
-    np.testing.assert_array_equal(model[1](x).data, x.data)
+    np.testing.assert_array_equal(model[1](x).numpy(), x.numpy())
     assert model.train() is model and all(m.training for m in model.modules())
     badak.manual_seed(0)
-    assert (model[1](x).data == 0).any()
+    assert (model[1](x).numpy() == 0).any()
     model.train(False)
     assert not model[1][0].training
 
@@ -129,23 +129,23 @@ def test_zero_grad_sets_gradients_to_none_by_default():
 def test_zero_grad_without_set_to_none_zeroes_the_same_arrays():
     model = nn.Linear(4, 3)
     loss_of(model).backward()
-    arrays = [p.grad.data for p in model.parameters()]
+    arrays = [p.grad.numpy() for p in model.parameters()]
     assert any(a.any() for a in arrays)
     model.zero_grad(set_to_none=False)
-    assert [p.grad.data for p in model.parameters()] == arrays
-    assert all(not p.grad.data.any() for p in model.parameters())
+    assert [p.grad.numpy() for p in model.parameters()] == arrays
+    assert all(not p.grad.numpy().any() for p in model.parameters())
 
 
 def test_double_and_float_cast_parameters_and_gradients_in_place():
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     loss_of(model).backward()
     params = list(model.parameters())
-    values = [p.data.copy() for p in params]
+    values = [p.numpy().copy() for p in params]
     assert model.double() is model
     assert list(model.parameters()) == params
     assert all(p.dtype == np.float64 and p.grad.dtype == np.float64 for p in params)
     assert all(p.requires_grad for p in params)
-    np.testing.assert_array_equal(params[0].data, values[0].astype(np.float64))
+    np.testing.assert_array_equal(params[0].numpy(), values[0].astype(np.float64))
     assert model.float() is model
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in params)
     assert loss_of(model).dtype == np.float32
@@ -157,27 +157,27 @@ def test_state_dict_has_dotted_keys_and_shares_memory():
     assert list(state) == names(net)
     for name, parameter in net.named_parameters():
         assert isinstance(state[name], badak.Tensor) and not state[name].requires_grad
-        assert state[name].data is parameter.data
-    net.fc1.bias.data[0] = 42.0
-    assert state["fc1.bias"].data[0] == 42.0
+        assert state[name].numpy() is parameter.numpy()
+    net.fc1.bias.numpy()[0] = 42.0
+    assert state["fc1.bias"].numpy()[0] == 42.0
 
 
 def test_load_state_dict_copies_values_in_place():
     source, target = Net(), Net()
-    arrays = {name: p.data for name, p in target.named_parameters()}
+    arrays = {name: p.numpy() for name, p in target.named_parameters()}
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for name, p in target.named_parameters():
-        assert p.data is arrays[name]  # the same ndarray, now holding source's values
-        np.testing.assert_array_equal(p.data, dict(source.named_parameters())[name].data)
-        assert not np.shares_memory(p.data, dict(source.named_parameters())[name].data)
+        assert p.numpy() is arrays[name]  # the same ndarray, now holding source's values
+        np.testing.assert_array_equal(p.numpy(), dict(source.named_parameters())[name].data)
+        assert not np.shares_memory(p.numpy(), dict(source.named_parameters())[name].data)
 
 
 def test_load_state_dict_accepts_arrays_and_keeps_the_parameters_dtype():
     model = nn.Linear(2, 2)
     model.load_state_dict({"weight": np.eye(2), "bias": np.array([1.0, 2.0])})
     assert model.weight.dtype == np.float32
-    np.testing.assert_array_equal(model.bias.data, [1.0, 2.0])
+    np.testing.assert_array_equal(model.bias.numpy(), [1.0, 2.0])
 
 
 def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys():
@@ -185,12 +185,12 @@ def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys():
     state = {"0.weight": np.ones((2, 2)), "extra": np.zeros(1)}
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert missing == ["0.bias"] and unexpected == ["extra"]
-    np.testing.assert_array_equal(model[0].weight.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(model[0].weight.numpy(), np.ones((2, 2)))
 
 
 def test_load_state_dict_strict_raises_listing_every_problem_and_changes_nothing():
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
-    before = {name: p.data.copy() for name, p in model.named_parameters()}
+    before = {name: p.numpy().copy() for name, p in model.named_parameters()}
     state = {
         "0.weight": np.full((2, 2), 7.0),  # fine, yet must not be copied
         "1.weight": np.zeros((2, 2)),  # wrong shape
@@ -203,25 +203,25 @@ def test_load_state_dict_strict_raises_listing_every_problem_and_changes_nothing
     for piece in ("0.bias", "stray.weight", "1.weight", "(3, 2)", "(2, 2)"):
         assert piece in message
     for name, p in model.named_parameters():
-        np.testing.assert_array_equal(p.data, before[name])
+        np.testing.assert_array_equal(p.numpy(), before[name])
 
 
 def test_load_state_dict_shape_mismatch_raises_even_when_not_strict():
     model = nn.Linear(2, 2)
-    before = model.weight.data.copy()
+    before = model.weight.numpy().copy()
     with pytest.raises(ValueError, match="weight"):
         model.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.ones(2)}, strict=False)
-    np.testing.assert_array_equal(model.weight.data, before)
-    assert not (model.bias.data == 1).all()
+    np.testing.assert_array_equal(model.weight.numpy(), before)
+    assert not (model.bias.numpy() == 1).all()
 
 
 def test_load_state_dict_that_fails_on_a_value_changes_nothing():
     model = nn.Linear(3, 3)
-    before = model.weight.data.copy()
+    before = model.weight.numpy().copy()
     state = {"weight": np.zeros((3, 3)), "bias": np.array(["a", "b", "c"])}
     with pytest.raises((ValueError, TypeError)):
         model.load_state_dict(state)
-    np.testing.assert_array_equal(model.weight.data, before)
+    np.testing.assert_array_equal(model.weight.numpy(), before)
 
 
 def test_a_detached_parameter_held_by_a_module_is_not_a_parameter():

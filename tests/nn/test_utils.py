@@ -23,9 +23,9 @@ def test_clip_grad_norm_scales_a_3_4_5_gradient_to_max_norm():
 
 def test_clip_grad_norm_leaves_small_gradients_alone():
     p = param([0.3, -0.4], dtype=np.float64)
-    array = p.grad.data
+    array = p.grad.numpy()
     total = clip_grad_norm_(p, max_norm=2.0)  # a single Tensor is accepted
-    assert p.grad.data is array
+    assert p.grad.numpy() is array
     np.testing.assert_array_equal(array, [0.3, -0.4])
     assert total.item() == pytest.approx(0.5, rel=1e-15)
 
@@ -37,7 +37,7 @@ def test_clip_grad_norm_computes_the_joint_norm_of_each_type(norm_type, expected
     grads = [param([1.0, -2.0], np.float64), param([3.0, -4.0], np.float64)]
     total = clip_grad_norm_(grads, max_norm=1.0, norm_type=norm_type)
     assert total.item() == pytest.approx(expected, rel=1e-14)
-    scaled = np.concatenate([g.grad.data for g in grads])
+    scaled = np.concatenate([g.grad.numpy() for g in grads])
     np.testing.assert_allclose(scaled, np.array([1, -2, 3, -4]) / (expected + 1e-6), rtol=1e-14)
 
 
@@ -62,20 +62,20 @@ def test_clip_grad_norm_raises_on_a_non_finite_norm_when_asked():
     p = param([np.inf, 1.0])
     with pytest.raises(RuntimeError, match="^clip_grad_norm_: the total norm of order 2.0"):
         clip_grad_norm_([p], max_norm=1.0, error_if_nonfinite=True)
-    np.testing.assert_array_equal(p.grad.data, [np.inf, 1.0])
+    np.testing.assert_array_equal(p.grad.numpy(), [np.inf, 1.0])
 
 
 def test_clip_grad_norm_scales_by_a_nan_norm_when_not_asked_to_raise():
     p = param([np.nan, 1.0])
     assert np.isnan(clip_grad_norm_([p], max_norm=1.0).item())
-    assert np.isnan(p.grad.data).all()
+    assert np.isnan(p.grad.numpy()).all()
 
 
 def test_clip_grad_value_clamps_in_place():
     p = param([-3.0, 0.25, 2.0])
-    array = p.grad.data
+    array = p.grad.numpy()
     clip_grad_value_(p, 0.5)
-    assert p.grad.data is array and array.dtype == np.float32
+    assert p.grad.numpy() is array and array.dtype == np.float32
     np.testing.assert_array_equal(array, [-0.5, 0.25, 0.5])
 
 

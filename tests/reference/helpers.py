@@ -55,10 +55,10 @@ def compare(badak_fn, torch_fn, arrays, dtype, rtol=None, atol=None, seed=0):
     b_out, t_out = b_outs[0], t_outs[0]
     assert isinstance(b_out, badak.Tensor), f"output is a {type(b_out).__name__}, not a Tensor"
     assert b_out.dtype == dtype, f"output dtype {b_out.dtype}, input dtype {dtype}"
-    assert_close(b_out.data, t_out.detach().numpy(), rtol, atol, "output", dtype)
+    assert_close(b_out.numpy(), t_out.detach().numpy(), rtol, atol, "output", dtype)
     for k, (b_extra, t_extra) in enumerate(zip(b_outs[1:], t_outs[1:]), 1):
         np.testing.assert_array_equal(
-            np.asarray(b_extra.data), t_extra.numpy(), err_msg=f"output {k} differs"
+            np.asarray(b_extra.numpy()), t_extra.numpy(), err_msg=f"output {k} differs"
         )
     CALLS[dtype.name] = CALLS.get(dtype.name, 0) + 1
     if not any(grads_wanted):
@@ -74,7 +74,7 @@ def compare(badak_fn, torch_fn, arrays, dtype, rtol=None, atol=None, seed=0):
         assert b_leaf.grad is not None, f"{name}: badak gave none"
         assert b_leaf.grad.dtype == dtype, f"{name}: dtype {b_leaf.grad.dtype}, input {dtype}"
         expected = np.zeros(arrays[i].shape, dtype) if t_leaf.grad is None else t_leaf.grad
-        assert_close(b_leaf.grad.data, np.asarray(expected), rtol, atol, name, dtype)
+        assert_close(b_leaf.grad.numpy(), np.asarray(expected), rtol, atol, name, dtype)
 
 
 def assert_close(actual, expected, rtol, atol, name, dtype):

@@ -42,7 +42,7 @@ def compare(badak_fn, torch_fn, arrays, dtype, seed=0):
     t_leaves = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, wanted)]
     b_out, t_out = badak_fn(*b_leaves), torch_fn(*t_leaves)
     assert b_out.dtype == dtype, f"loss dtype {b_out.dtype}, input {dtype}"
-    assert_close(b_out.data, t_out.detach().numpy(), dtype, "loss")
+    assert_close(b_out.numpy(), t_out.detach().numpy(), dtype, "loss")
     upstream = np.asarray(np.random.default_rng(seed).standard_normal(t_out.shape), dtype)
     b_out.backward(badak.tensor(upstream))
     t_out.backward(torch.from_numpy(upstream))
@@ -50,7 +50,7 @@ def compare(badak_fn, torch_fn, arrays, dtype, seed=0):
         if wanted[i]:
             assert b_leaf.grad is not None, f"input {i}: badak gave no gradient"
             assert b_leaf.grad.dtype == dtype, f"input {i}: gradient dtype {b_leaf.grad.dtype}"
-            assert_close(b_leaf.grad.data, t_leaf.grad.numpy(), dtype, f"gradient of input {i}")
+            assert_close(b_leaf.grad.numpy(), t_leaf.grad.numpy(), dtype, f"gradient of input {i}")
     CASES[dtype.name] = CASES.get(dtype.name, 0) + 1
 
 

@@ -40,9 +40,11 @@ def compare_double_backward(badak_fn, torch_fn, arrays, dtype, seed=0):
     b_total = sum((g * badak.tensor(ri)).sum() for g, ri in zip(b_first, r))
     b_total.backward()
     for i in range(len(arrays)):
-        assert_close(b_first[i].data, t_first[i].detach().numpy(), dtype, f"gradient {i}")
+        assert_close(b_first[i].numpy(), t_first[i].detach().numpy(), dtype, f"gradient {i}")
         expected = np.zeros(np.shape(arrays[i])) if t_second[i] is None else t_second[i]
-        got = np.zeros(np.shape(arrays[i])) if b_leaves[i].grad is None else b_leaves[i].grad.data
+        got = (
+            np.zeros(np.shape(arrays[i])) if b_leaves[i].grad is None else b_leaves[i].grad.numpy()
+        )
         assert_close(got, np.asarray(expected), dtype, f"second-order gradient {i}")
     CASES[dtype.name] = CASES.get(dtype.name, 0) + 1
 

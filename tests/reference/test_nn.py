@@ -50,7 +50,7 @@ def models(kind, dtype, seed=0):
             torch.nn.Linear(H, C, dtype=torch_dtype),
         )
     ours.double() if dtype == np.float64 else ours.float()
-    state = {name: torch.from_numpy(t.data.copy()) for name, t in ours.state_dict().items()}
+    state = {name: torch.from_numpy(t.numpy().copy()) for name, t in ours.state_dict().items()}
     theirs.load_state_dict(state)  # strict: badak's names are PyTorch's
     return ours, theirs
 
@@ -62,7 +62,7 @@ def assert_same_parameters(ours, theirs, dtype, step):
         assert p.dtype == dtype, f"step {step}: {name} is {p.dtype}"
         expected = theirs[name].detach().numpy()
         np.testing.assert_allclose(
-            p.data, expected, err_msg=f"step {step}: {name}", **TOLERANCES[dtype]
+            p.numpy(), expected, err_msg=f"step {step}: {name}", **TOLERANCES[dtype]
         )
 
 

@@ -58,9 +58,9 @@ def flat(params):
 
 def assert_params_close(ours, theirs, dtype, step=None):
     for i, (p, q) in enumerate(zip(flat(ours), flat(theirs))):
-        assert p.data.dtype == dtype
+        assert p.numpy().dtype == dtype
         np.testing.assert_allclose(
-            p.data, q.detach().numpy(), **TOLERANCES[dtype], err_msg=f"param {i}, step {step}"
+            p.numpy(), q.detach().numpy(), **TOLERANCES[dtype], err_msg=f"param {i}, step {step}"
         )
 
 
@@ -165,12 +165,12 @@ def test_state_dict_round_trip_mid_way_is_bitwise(config, dtype):
     opt = ours_cls(groups(first), **options)
     run(first, opt, all_grads[:10])
     saved = opt.state_dict()
-    second = [[Parameter(p.data.copy()) for p in group] for group in first]
+    second = [[Parameter(p.numpy().copy()) for p in group] for group in first]
     resumed = ours_cls(groups(second, lrs=(1.0, 1.0)), **options)
     resumed.load_state_dict(saved)
     run(second, resumed, all_grads[10:])
     for p, q in zip(flat(straight), flat(second)):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 def test_torch_state_dict_loads_and_continues_as_torch():
@@ -181,7 +181,7 @@ def test_torch_state_dict_loads_and_continues_as_torch():
         set_grads(ours, theirs, step_grads)
         topt.step()
     for p, q in zip(flat(ours), flat(theirs)):
-        p.data[...] = q.detach().numpy()
+        p.numpy()[...] = q.detach().numpy()
     tsd = topt.state_dict()
     converted = {
         "state": {
@@ -251,13 +251,13 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype):
     total = badak.nn.utils.clip_grad_norm_(flat(ours), max_norm, norm_type)
     ttotal = torch.nn.utils.clip_grad_norm_(flat(theirs), max_norm, norm_type, foreach=False)
     assert isinstance(total, badak.Tensor) and total.shape == () and total.dtype == dtype
-    np.testing.assert_allclose(total.data, ttotal.numpy(), **TOLERANCES[dtype])
+    np.testing.assert_allclose(total.numpy(), ttotal.numpy(), **TOLERANCES[dtype])
     for p, q in zip(flat(ours), flat(theirs)):
         if q.grad is None:
             assert p.grad is None
         else:
             assert p.grad.dtype == dtype
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), **TOLERANCES[dtype])
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), **TOLERANCES[dtype])
 
 
 @each_dtype
@@ -267,4 +267,4 @@ def test_clip_grad_value_matches_torch(dtype):
     badak.nn.utils.clip_grad_value_(flat(ours), 0.7)
     torch.nn.utils.clip_grad_value_(flat(theirs), 0.7, foreach=False)
     for p, q in zip(flat(ours), flat(theirs)):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())

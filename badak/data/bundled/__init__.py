@@ -6,8 +6,8 @@ LICENSES.md beside them; tools/make_bundled_data.py wrote them from scikit-learn
 
 from pathlib import Path
 
-from badak.backend import np
 from badak.data.bunch import Bunch
+from badak.device import np
 
 _HERE = Path(__file__).resolve().parent
 

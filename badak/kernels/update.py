@@ -6,16 +6,16 @@
 training step.
 """
 
-from badak.backend import compiled_module, np
+from badak import kernels
+from badak.device import np
 
 FUSED_MIN_SIZE = 1 << 15  # smaller arrays: NumPy's call is cheaper than a compiled loop
-use_compiled = True
 
 
 def add_scaled_(target, scale, values):
     """target += scale * values in place; scale is a scalar of target's dtype."""
-    if use_compiled and target.size >= FUSED_MIN_SIZE:
-        kernel = compiled_module("badak.optim.fused_numba")
+    if target.size >= FUSED_MIN_SIZE:
+        kernel = kernels.compiled("update_numba")
         if (
             kernel is not None
             and isinstance(values, np.ndarray)

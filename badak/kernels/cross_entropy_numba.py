@@ -19,7 +19,7 @@ pass's per-row set-up costs more than the memory traffic it hides.
 
 exp: see exp_numba.
 
-Same arguments and results as cross_entropy_kernel.softmax_cross_entropy.
+Same arguments and results as kernels.cross_entropy.softmax_cross_entropy.
 """
 
 import numba
@@ -28,9 +28,9 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from badak.backend import np
-from badak.functions.cross_entropy_kernel import RowTerms
-from badak.functions.exp_numba import F32, I32, broadcast, exp_nonpositive, exp_nonpositive_ir
+from badak.device import np
+from badak.kernels.cross_entropy import RowTerms
+from badak.kernels.exp_numba import F32, I32, broadcast, exp_nonpositive, exp_nonpositive_ir
 
 _LANES = 16  # entries per step: 64 bytes, a cache line; 16 running sums per row
 _PREFETCH_AHEAD = 1024  # entries: the next row is asked for 4 KiB ahead of its reads
@@ -414,7 +414,7 @@ def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
 
 
 def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=None):
-    """See cross_entropy_kernel.softmax_cross_entropy; rows are float32."""
+    """See kernels.cross_entropy.softmax_cross_entropy; rows are float32."""
     n_rows, n_classes = rows.shape
     terms = RowTerms(np.empty(n_rows, np.float32), np.empty(n_rows, np.float32))
     with_smoothing = smooth is not None

@@ -6,8 +6,9 @@ import pytest
 
 import badak
 import badak.nn.functional as F
-from badak.functions import activation
-from badak.functions import activation_numba as compiled
+from badak import kernels
+from badak.kernels import activation_numba as compiled
+from badak.kernels import elementwise
 
 
 def ulp_error(result, exact):
@@ -32,15 +33,15 @@ def test_sigmoid_is_the_same_with_the_compiled_path_on_and_off(create_graph, mon
     x = (6 * rng.standard_normal((64, 100))).astype(np.float32)  # 6400 >= COMPILED_MIN_SIZE
     x[0, :3] = [np.nan, 100, -100]
     upstream = rng.standard_normal(x.shape).astype(np.float32)
-    assert x.size >= activation.COMPILED_MIN_SIZE
+    assert x.size >= elementwise.MIN_SIZE
     results = []
     for use in (False, True):
-        monkeypatch.setattr(activation, "use_compiled", use)
+        monkeypatch.setattr(kernels, "enabled", use)
         leaf = badak.tensor(x, requires_grad=True)
         y = badak.sigmoid(leaf)
         (y * badak.tensor(upstream)).sum().backward(create_graph=create_graph)
         assert y.dtype == np.float32 and leaf.grad.dtype == np.float32
-        results.append((y.data, leaf.grad.data))
+        results.append((y.numpy(), leaf.grad.numpy()))
     (numpy_y, numpy_grad), (compiled_y, compiled_grad) = results
     np.testing.assert_allclose(compiled_y, numpy_y, rtol=3e-7, atol=1e-38)
     # The backward's arithmetic is NumPy's, on y values at most a few ulp apart; near y = 1,
@@ -76,17 +77,17 @@ def test_relu_is_the_same_with_the_compiled_backward_on_and_off(create_graph, mo
     x = rng.standard_normal((64, 100)).astype(np.float32)
     x[0, :2] = 0  # relu'(0) = 0 on both paths
     upstream = rng.standard_normal(x.shape).astype(np.float32)
-    assert x.size >= activation.COMPILED_MIN_SIZE
+    assert x.size >= elementwise.MIN_SIZE
     calls = []
     kernel = compiled.relu_backward
     monkeypatch.setattr(compiled, "relu_backward", lambda *arrays: calls.append(kernel(*arrays)))
     grads = []
     for use in (False, True):
-        monkeypatch.setattr(activation, "use_compiled", use)
+        monkeypatch.setattr(kernels, "enabled", use)
         leaf = badak.tensor(x, requires_grad=True)
         (F.relu(leaf) * badak.tensor(upstream)).sum().backward(create_graph=create_graph)
         assert leaf.grad.dtype == np.float32
-        grads.append(leaf.grad.data)
+        grads.append(leaf.grad.numpy())
     assert len(calls) == (0 if create_graph else 1)  # under create_graph: the graph's formula
     assert np.array_equal(grads[0], grads[1])
     assert np.array_equal(grads[1], upstream * (x > 0))

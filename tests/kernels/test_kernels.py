@@ -1,4 +1,4 @@
-"""badak.backend.compiled_module: the compiled kernels load once; without numba, or with one that
+"""badak.kernels.compiled: the compiled kernels load once; without numba, or with one that
 cannot be imported, badak computes the same with NumPy."""
 
 import sys
@@ -7,13 +7,9 @@ import numpy as np
 
 import badak
 import badak.nn.functional as F
-from badak import backend, nn, optim
+from badak import kernels, nn, optim
 
-KERNELS = [
-    "badak.functions.activation_numba",
-    "badak.functions.cross_entropy_numba",
-    "badak.optim.fused_numba",
-]
+KERNELS = ["activation_numba", "cross_entropy_numba", "update_numba"]
 
 
 def one_step(activation):
@@ -27,23 +23,23 @@ def one_step(activation):
     opt = optim.SGD(model.parameters(), lr=0.1)
     loss = F.cross_entropy(model(x), target)
     loss.backward()
-    grads = [p.grad.data.copy() for p in model.parameters()]
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
     opt.step()
-    return loss.item(), grads, [p.data.copy() for p in model.parameters()]
+    return loss.item(), grads, [p.numpy().copy() for p in model.parameters()]
 
 
 def test_a_module_is_imported_once_and_kept():
-    first = backend.compiled_module("badak.optim.fused_numba")
-    assert first is not None and backend.compiled_module("badak.optim.fused_numba") is first
+    first = kernels.compiled("update_numba")
+    assert first is not None and kernels.compiled("update_numba") is first
 
 
 def test_without_numba_every_kernel_falls_back_to_numpy_with_the_same_results(monkeypatch):
     compiled = {a: one_step(a) for a in ("relu", "sigmoid")}
-    monkeypatch.setattr(backend, "_compiled_modules", {})
+    monkeypatch.setattr(kernels, "_modules", {})
     for name in [m for m in sys.modules if m.split(".")[0] in ("numba", "llvmlite")]:
         monkeypatch.delitem(sys.modules, name)
     for name in KERNELS:
-        monkeypatch.delitem(sys.modules, name, raising=False)
+        monkeypatch.delitem(sys.modules, f"badak.kernels.{name}", raising=False)
     monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` -> ImportError
     for activation, (loss, grads, weights) in compiled.items():
         numpy_loss, numpy_grads, numpy_weights = one_step(activation)
@@ -51,4 +47,4 @@ def test_without_numba_every_kernel_falls_back_to_numpy_with_the_same_results(mo
         for a, b in zip(numpy_grads + numpy_weights, grads + weights):
             assert a.dtype == np.float32
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
-    assert all(backend.compiled_module(name) is None for name in KERNELS)
+    assert all(kernels.compiled(name) is None for name in KERNELS)

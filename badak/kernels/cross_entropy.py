@@ -12,7 +12,8 @@ activation.log_normalizer, the unfused version of the same idea).
 import sys
 from dataclasses import dataclass
 
-from badak.backend import compiled_module, np
+from badak import kernels
+from badak.device import np
 
 BLOCK_BYTES = 512 * 1024  # the block buffer stays in a core's L2 cache
 REUSE_BYTES = 1 << 20  # gradients at least this large are reused once their holders let go
@@ -64,22 +65,13 @@ class ReusableArray:
 
 gradient_buffer = ReusableArray()
 
-# The compiled kernel (numba, the `fast` extra) takes every C-contiguous float32 input.
-# `use_compiled = False` turns it off.
-use_compiled = True
-
-
-def compiled_kernel():
-    """badak.functions.cross_entropy_numba, or None without numba (imported on first use)."""
-    return compiled_module("badak.functions.cross_entropy_numba")
-
 
 def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
     """Mean or summed softmax cross-entropy of (M, C) rows with no class weights and no label
     smoothing, and the gradient, in one compiled call: (loss, gradient or None). None where
     that call does not apply (numba missing or off, not float32 C-contiguous short rows, a target
     that is not a class index), for the general path to take."""
-    compiled = compiled_kernel() if use_compiled else None
+    compiled = kernels.compiled("cross_entropy_numba")
     if not (
         compiled is not None
         and rows.dtype == np.float32
@@ -119,16 +111,14 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
     """
     n_rows, n_classes = rows.shape
     dtype = rows.dtype
+    compiled = kernels.compiled("cross_entropy_numba")  # takes C-contiguous float32
     if (
-        use_compiled
+        compiled is not None
         and dtype == np.float32
         and rows.flags.c_contiguous
         and (gradient is None or gradient.flags.c_contiguous)
-        and compiled_kernel() is not None
     ):
-        return compiled_kernel().softmax_cross_entropy(
-            rows, target, class_weight, hard, smooth, gradient
-        )
+        return compiled.softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient)
     block = max(1, min(n_rows, BLOCK_BYTES // (n_classes * dtype.itemsize)))
     buffer = np.empty((block, n_classes), dtype)
     ones = np.ones(n_classes, dtype)

@@ -7,8 +7,8 @@ with exp_numba's exp.
 
 import numba
 
-from badak.backend import np
-from badak.functions.exp_numba import LOWEST, exp_nonpositive
+from badak.device import np
+from badak.kernels.exp_numba import LOWEST, exp_nonpositive
 
 _ONE, _ZERO = np.float32(1), np.float32(0)
 _SHIFT = np.float32(40)  # below LOWEST, exp(x) = exp(x + 40) * exp(-40), both in range

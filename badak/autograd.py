@@ -1,0 +1,340 @@
+"""Reverse-mode differentiation: grad mode, Function, and the backward walk over the graph.
+
+A Function's `forward` works on arrays. Its `backward(grad)` returns one gradient per positional
+input and is written once, with operators and badak functions that take arrays or Tensors alike:
+when no graph of the backward is wanted the engine hands it arrays (fast), under
+`create_graph=True` it hands it Tensors, so the same formula gives gradients of gradients.
+
+The engine knows one set of rules. A Tensor subclass changes them only through the hooks that
+Tensor documents (`_promote`, `_grad_dtype`, `_accumulate_grad`, `_result_class`), and a Function
+subclass through `backward_on_tensors` and `_gradient_tuple`.
+"""
+
+import functools
+import weakref
+
+from badak.device import np
+
+
+# ----------------------------------------------------------------------------------------------
+# Grad mode
+# ----------------------------------------------------------------------------------------------
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled():
+    """True when operations record a graph for backward."""
+    return _GradMode.enabled
+
+
+class _GradModeContext:
+    """Sets grad mode for a `with` block or, used as a decorator, for each call of a function.
+
+    Works as `@no_grad()` and, as in PyTorch, as a bare `@no_grad`.
+    """
+
+    mode = None
+
+    def __new__(cls, func=None, *args):
+        self = super().__new__(cls)
+        return self(func) if callable(func) else self
+
+    def __enter__(self):
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc_info):
+        _GradMode.enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator under which no graph is recorded."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns graph recording back on."""
+
+    mode = True
+
+
+class inference_mode(no_grad):
+    """PyTorch's inference_mode: here the same as no_grad (`inference_mode(False)` records)."""
+
+    def __init__(self, mode=True):
+        self.mode = not mode
+
+
+class set_grad_enabled(_GradModeContext):
+    """Sets grad mode now (as PyTorch's does); as a context manager, restores it on exit."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, func):
+        _GradMode.enabled = self._previous  # as a decorator it applies per call, not now
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+# ----------------------------------------------------------------------------------------------
+# Function
+# ----------------------------------------------------------------------------------------------
+# NumPy scalars are never weak: they always go through the operands' promotion. Python scalars
+# are weak on NumPy 2 (NEP 50: float32 * 2.0 stays float32), so only NumPy 1 needs them cast.
+_NUMPY_1 = int(np.__version__.split(".")[0]) < 2
+
+
+class Function:
+    """One differentiable operation: `forward` on arrays, `backward` written once for both paths.
+
+    Positional arguments are the inputs that may receive a gradient; keyword arguments are
+    parameters (`dim`, `target`) that never do. Called with no Tensor among its inputs, a Function
+    computes on the arrays and returns an array: that is how backward formulas run on the fast path.
+
+    Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
+    backward which gradients to compute.
+    """
+
+    saves_output = False  # True where backward reads `self.output`
+    # True where backward's arrays are new and kept by no one (so a leaf may own one as its .grad
+    # without a copy); by default the engine copies, since a backward may return one array for
+    # several inputs, a read-only view, or something it still holds.
+    fresh_gradients = False
+    # Hook: True where backward is written for Tensors only (it calls Tensor methods): the engine
+    # then hands it Tensors on every path.
+    backward_on_tensors = False
+    # False only while the engine runs a backward that wants arrays; outside backward `inputs`
+    # and `output` are the Tensors, as a reader of the graph expects.
+    _graph_backward = True
+    _output_retained = False  # set by Tensor.retain_grad on the output's creator
+    backward_arrays = None  # optional: backward's formula evaluated on arrays by a kernel
+
+    def __call__(self, *args, **kwargs):
+        # One pass over the arguments: Tensors give arrays; Python scalars take the first
+        # Tensor's dtype (it may come after them, as in `2 - x`). This runs for every operation,
+        # so it is written for speed: no helper calls on the common path.
+        arrays = []
+        needs_input_grad = []
+        tensor = None
+        scalars = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if tensor is None:
+                    tensor = arg
+                arrays.append(arg._data)
+                needs_input_grad.append(arg.requires_grad)
+            else:
+                if type(arg) in _PYTHON_SCALARS:
+                    scalars = scalars or _NUMPY_1
+                elif isinstance(arg, np.generic):
+                    scalars = True
+                arrays.append(arg)
+                needs_input_grad.append(False)
+        if tensor is None:
+            return self.forward(*args, **kwargs)
+        if scalars or len(arrays) > 1:
+            arrays = tensor._promote(arrays, tensor._data.dtype, scalars)
+
+        out = self.forward(*arrays, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        tensor_type = tensor._result_class or type(tensor)
+        result = tensor_type.__new__(tensor_type)
+        result._data = out
+        result.grad = None
+        if _GradMode.enabled and True in needs_input_grad:
+            result.requires_grad = True
+            result.grad_fn = self
+            self._inputs = args
+            self._arrays = arrays
+            self.needs_input_grad = needs_input_grad
+            self._output_ref = weakref.ref(result)
+            if self.saves_output:
+                self._output_data = out
+        else:
+            result.requires_grad = False
+            result.grad_fn = None
+        return result
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @property
+    def inputs(self):
+        """The inputs as backward should use them: arrays, or Tensors under create_graph."""
+        return self._inputs if self._graph_backward else self._arrays
+
+    @property
+    def output(self):
+        """The output as backward should use it: an array, or a Tensor under create_graph."""
+        if not self._graph_backward:
+            return self._output_data
+        output = self._output_ref()
+        if output is None:  # dropped by the caller: stand in a Tensor with the same creator
+            output = Tensor._from_function(self._output_data, self)
+        return output
+
+    def _gradient_tuple(self, gradients):
+        """Hook: backward's result as a tuple; badak's contract is a tuple, one entry per input."""
+        raise TypeError(
+            f"{self.name()}: backward must return a tuple with one gradient per input, "
+            f"got {type(gradients).__name__}"
+        )
+
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+
+_PYTHON_SCALARS = (int, float, bool)
+
+
+# ----------------------------------------------------------------------------------------------
+# Backward
+# ----------------------------------------------------------------------------------------------
+_FREED_MESSAGE = (
+    "backward: trying to backward through the graph a second time, but its saved values were "
+    "freed by the first backward; pass retain_graph=True to the first backward"
+)
+
+
+def backward_order(root):
+    """The Functions reachable from Function `root`, each before every Function that produced
+    its inputs: the order in which backward visits them.
+
+    Depth-first post-order, reversed; a function is expanded once, when first popped. Raises
+    RuntimeError where a backward without retain_graph freed part of the graph.
+    """
+    order = []
+    visited = set()
+    stack = [root]
+    while stack:
+        fn = stack.pop()
+        if fn is None:  # marker: everything below the function on top of `order` is done
+            order.append(stack.pop())
+            continue
+        if fn in visited:
+            continue
+        visited.add(fn)
+        inputs = fn._inputs
+        if inputs is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        stack.append(fn)
+        stack.append(None)
+        for arg in inputs:
+            if isinstance(arg, Tensor) and arg.grad_fn is not None and arg.grad_fn not in visited:
+                stack.append(arg.grad_fn)
+    order.reverse()
+    return order
+
+
+def run_backward(root, gradient, retain_graph, create_graph):
+    """Send `gradient` (root's shape: an array, or a Tensor under create_graph) back from Tensor
+    `root` to every leaf that requires grad; free the graph's saved values unless retain_graph."""
+    if root.grad_fn is None:
+        root._accumulate_grad(gradient)
+        return
+    order = backward_order(root.grad_fn)
+    grads = {root.grad_fn: gradient}
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for fn in order:
+            grad = grads.pop(fn, None)
+            if grad is not None:
+                _backward_step(fn, grad, grads, create_graph)
+            if not retain_graph:  # drop what backward saved: a second backward here raises
+                fn.__dict__.clear()
+                fn._inputs = None
+    finally:
+        _GradMode.enabled = previous_mode
+
+
+def _backward_step(fn, grad, grads, create_graph):
+    """Run fn.backward and route each input's gradient to its creator or into its `.grad`."""
+    if fn._output_retained:
+        output = fn._output_ref()
+        if output is not None:
+            output._accumulate_grad(grad)
+    inputs = fn._inputs
+    if create_graph or fn.backward_on_tensors:
+        if not isinstance(grad, Tensor):
+            grad = _tensor_like(fn, grad)
+        input_grads = fn.backward(grad)
+    else:
+        fn._graph_backward = False
+        kernel = fn.backward_arrays
+        input_grads = None if kernel is None else kernel(grad)
+        if input_grads is None:
+            input_grads = fn.backward(grad)
+        fn._graph_backward = True
+    if type(input_grads) is not tuple:
+        input_grads = fn._gradient_tuple(input_grads)
+    if len(input_grads) != len(inputs):
+        raise RuntimeError(
+            f"{fn.name()}: backward returned {len(input_grads)} gradients for {len(inputs)} inputs"
+        )
+    fresh = fn.fresh_gradients
+    for arg, needed, input_grad in zip(inputs, fn.needs_input_grad, input_grads):
+        if input_grad is None or not needed:
+            continue
+        data = arg._data
+        if input_grad.shape != data.shape or input_grad.dtype != data.dtype:
+            input_grad = _conformed(fn, arg, input_grad)
+        creator = arg.grad_fn
+        if creator is None:
+            arg._accumulate_grad(input_grad, fresh)
+        else:
+            previous = grads.get(creator)
+            grads[creator] = input_grad if previous is None else previous + input_grad
+
+
+def _tensor_like(fn, array):
+    """`array` as a Tensor of the class that fn's inputs give their results."""
+    first = next(arg for arg in fn._inputs if isinstance(arg, Tensor))
+    return first._result_type()._from_array(np.asarray(array))
+
+
+def _conformed(fn, tensor, grad):
+    """The gradient for `tensor` from `fn.backward`, shape checked (the engine never reshapes a
+    gradient silently) and in the dtype the tensor's class asks for."""
+    if grad.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"{fn.name()}: backward returned a gradient of shape {tuple(grad.shape)} "
+            f"for an input of shape {tuple(tensor._data.shape)}"
+        )
+    dtype = tensor._grad_dtype(grad.dtype)
+    if grad.dtype != dtype:
+        grad = grad.to(dtype) if isinstance(grad, Tensor) else grad.astype(dtype)
+    return grad
+
+
+from badak.tensor import Tensor  # noqa: E402  (a Function's results are Tensors; tensor.py builds on this module)

@@ -1,0 +1,498 @@
+"""Tensor: an n-dimensional array that records the operations applied to it for backward.
+
+Each method is one visible line that calls badak.functions; the arithmetic lives there. What a
+subclass may change is gathered under "hooks" below.
+"""
+
+from badak import dtypes
+from badak.device import CPU, device, np
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it for backward.
+
+    `Tensor(data)` wraps an ndarray without copying (Python data is converted as by
+    `badak.tensor`); `requires_grad=True` needs a floating dtype. The array is `.numpy()`;
+    `.data` is, as in PyTorch, a Tensor sharing it outside any graph.
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data._data
+        self._init(dtypes.default_array(data, dtype))
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, data):
+        self._data = data
+        self.grad = None
+        self.requires_grad = False
+        self.grad_fn = None
+
+    @classmethod
+    def _from_array(cls, data):
+        tensor = cls.__new__(cls)
+        tensor._init(data)
+        return tensor
+
+    @classmethod
+    def _from_function(cls, data, fn):
+        tensor = cls._from_array(data)
+        tensor.requires_grad = True
+        tensor.grad_fn = fn
+        return tensor
+
+    # --- hooks: the engine's rules that a subclass may change -----------------------------
+    # The class of an operation's result; None: the first Tensor operand's own class.
+    _result_class = None
+
+    # The operands of an operation, cast to give its result dtype: promote(arrays, dtype,
+    # scalars) with `dtype` this tensor's (the first Tensor operand) and `scalars` whether a
+    # number among them may need a cast. Called only where there are several operands or numbers.
+    _promote = staticmethod(dtypes.promote)
+
+    def _grad_dtype(self, dtype):
+        """The dtype this tensor's gradient is kept in, when backward computed one in `dtype`."""
+        return self._data.dtype
+
+    def _accumulate_grad(self, grad, fresh=False):
+        """Add `grad` (an array, or a Tensor under create_graph) into `.grad`. The first gradient
+        is copied so that it is this tensor's own, unless it is `fresh` (new, writable, and held
+        by no one else); later ones are added in place."""
+        if isinstance(grad, Tensor):
+            self.grad = grad if self.grad is None else self.grad + grad
+        elif self.grad is None:
+            dtype = self._data.dtype
+            if not (fresh and type(grad) is np.ndarray and grad.dtype == dtype):
+                grad = np.array(grad, dtype=dtype, copy=True)
+            self.grad = self._result_type()._from_array(grad)
+        elif self.grad.requires_grad:
+            self.grad = self.grad + grad
+        else:
+            self.grad._data += grad
+
+    def _result_type(self):
+        """The class of an operation's result on this tensor (a Parameter's is Tensor)."""
+        return self._result_class or type(self)
+
+    # --- autograd -------------------------------------------------------------------------
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad=True):
+        """Set whether this leaf records operations for backward; returns self."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad_: only leaf tensors can change requires_grad; use detach() first"
+            )
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise TypeError(
+                f"requires_grad_: only floating-point tensors can require gradients, "
+                f"got dtype {self._data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        if not self.is_leaf:
+            self.grad_fn._output_retained = True
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`.
+
+        Args:
+            gradient: the upstream gradient, shaped like self; may be omitted for one element.
+            retain_graph: keep the graph for another backward (defaults to `create_graph`).
+            create_graph: record the backward itself, so that gradients can be differentiated.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
+        data = self._data
+        if gradient is None:
+            if data.size != 1:
+                raise RuntimeError(
+                    f"backward: gradient can be omitted only for a one-element tensor, "
+                    f"got shape {self.shape}"
+                )
+            gradient = np.ones_like(data) if data.ndim else np.array(1, data.dtype)
+        elif isinstance(gradient, Tensor):
+            gradient = gradient if create_graph else gradient._data
+        else:
+            gradient = np.asarray(gradient, dtype=data.dtype)
+        if tuple(gradient.shape) != data.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {tuple(gradient.shape)}, "
+                f"expected the tensor's shape {self.shape}"
+            )
+        if create_graph and not isinstance(gradient, Tensor):
+            gradient = type(self)._from_array(gradient)
+        if retain_graph is None:
+            retain_graph = create_graph
+        autograd.run_backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self):
+        """A tensor sharing this one's array, outside any graph."""
+        return self._result_type()._from_array(self._data)
+
+    @property
+    def data(self):
+        """As in PyTorch: a tensor sharing this one's array, outside any graph, so that
+        `p.data.add_(...)` updates p without recording it. The array itself is `.numpy()`."""
+        return Tensor._from_array(self._data)
+
+    @data.setter
+    def data(self, value):
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self._data.shape and not self.is_leaf:
+            raise RuntimeError(
+                f"data: cannot give a tensor in a graph an array of shape {array.shape}, "
+                f"it has shape {self._data.shape}"
+            )
+        self._data = array
+
+    def clone(self):
+        return F.clone(self)
+
+    # --- in-place updates (of parameters, under no_grad or on .data) ----------------------
+    def _check_in_place(self, op):
+        if self.requires_grad and autograd._GradMode.enabled:
+            raise RuntimeError(
+                f"{op}: in-place update of a tensor that requires grad; "
+                "do it under badak.no_grad() or on .data"
+            )
+
+    def _in_place(self, op, update, other):
+        self._check_in_place(op)
+        update(self._data, other._data if isinstance(other, Tensor) else other, out=self._data)
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._in_place("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return self._in_place("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._in_place("mul_", np.multiply, other)
+
+    def div_(self, other):
+        return self._in_place("div_", np.true_divide, other)
+
+    def copy_(self, source):
+        self._check_in_place("copy_")
+        self._data[...] = source._data if isinstance(source, Tensor) else source
+        return self
+
+    def fill_(self, value):
+        return self.copy_(value)
+
+    def zero_(self):
+        return self.copy_(0)
+
+    def __iadd__(self, other):
+        return self._in_place("+=", np.add, other)
+
+    def __isub__(self, other):
+        return self._in_place("-=", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._in_place("*=", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._in_place("/=", np.true_divide, other)
+
+    def __setitem__(self, index, value):
+        self._check_in_place("__setitem__")
+        self._data[F.as_index(index)] = value._data if isinstance(value, Tensor) else value
+
+    # --- device and dtype -----------------------------------------------------------------
+    @property
+    def device(self):
+        return CPU
+
+    def cpu(self):
+        return self
+
+    def to(self, *args, **kwargs):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`: this tensor
+        when nothing changes, else a converted copy that stays in the graph."""
+        target = dict(kwargs)
+        for arg in args:
+            if isinstance(arg, Tensor):
+                target.setdefault("dtype", arg.dtype)
+            elif isinstance(arg, (str, device)):
+                target.setdefault("device", arg)
+            else:
+                target.setdefault("dtype", arg)
+        unknown = set(target) - {"dtype", "device", "non_blocking", "copy"}
+        if unknown:
+            raise TypeError(f"to: unexpected arguments {sorted(unknown)}")
+        if target.get("device") is not None:
+            device(target["device"])  # raises for a device badak cannot serve
+        dtype = target.get("dtype")
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
+            return F.clone(self) if target.get("copy") else self
+        return F.cast(self, np.dtype(dtype))
+
+    def type(self, dtype):
+        return self.to(dtype)
+
+    def float(self):
+        return F.cast(self, np.dtype(np.float32))
+
+    def double(self):
+        return F.cast(self, np.dtype(np.float64))
+
+    def half(self):
+        return F.cast(self, np.dtype(np.float16))
+
+    def long(self):
+        return F.cast(self, np.dtype(np.int64))
+
+    def int(self):
+        return F.cast(self, np.dtype(np.int32))
+
+    def bool(self):
+        return F.cast(self, np.dtype(np.bool_))
+
+    # --- array protocol -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def T(self):
+        return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    def dim(self):
+        return self._data.ndim
+
+    def size(self, dim=None):
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    def numel(self):
+        return self._data.size
+
+    def numpy(self):
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item: the tensor has {self._data.size} elements, expected 1")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False and dtype is not None and np.dtype(dtype) != self._data.dtype:
+            raise ValueError(f"__array__: copy=False, but {self.dtype} -> {dtype} needs a copy")
+        if dtype is not None:
+            return self._data.astype(dtype, copy=bool(copy))
+        return self._data.copy() if copy else self._data
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"bool: a tensor with {self._data.size} elements has no single truth value"
+            )
+        return bool(self._data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        from badak._format import format_tensor
+
+        return format_tensor(self)
+
+    # --- operators ------------------------------------------------------------------------
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, exponent):
+        return F.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return F.pow(base, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __eq__(self, other):
+        return F.eq(self, other)
+
+    def __ne__(self, other):
+        return F.ne(self, other)
+
+    def __lt__(self, other):
+        return F.lt(self, other)
+
+    def __le__(self, other):
+        return F.le(self, other)
+
+    def __gt__(self, other):
+        return F.gt(self, other)
+
+    def __ge__(self, other):
+        return F.ge(self, other)
+
+    def __getitem__(self, index):
+        return F.get_item(self, index)
+
+    # --- methods that delegate to badak.functions -----------------------------------------
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def view(self, *shape):
+        return F.reshape(self, *shape)
+
+    def transpose(self, dim0, dim1):
+        return F.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def expand(self, *shape):
+        return F.broadcast_to(self, *shape)
+
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.sum(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return F.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def softmax(self, dim=-1):
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim=-1):
+        return F.log_softmax(self, dim)
+
+    def matmul(self, other):
+        return F.matmul(self, other)
+
+
+from badak import autograd  # noqa: E402  (Tensor and Function build on each other)
+from badak import functions as F  # noqa: E402  (the functions are built on the classes above)
