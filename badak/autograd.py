@@ -114,9 +114,12 @@ class Function:
     parameters (`dim`, `target`) that never do. Called with no Tensor among its inputs, a Function
     computes on the arrays and returns an array: that is how backward formulas run on the fast path.
 
-    Set when the call is recorded: `needs_input_grad`, one bool per positional input, tells
-    backward which gradients to compute.
+    `needs_input_grad`, one bool per positional input, tells backward which gradients to compute;
+    it is set before forward runs when the call is recorded for backward (empty when it is not),
+    so that a forward can form its gradients in the same pass.
     """
+
+    needs_input_grad = ()
 
     saves_output = False  # True where backward reads `self.output`
     # True where backward's arrays are new and kept by no one (so a leaf may own one as its .grad
@@ -158,6 +161,9 @@ class Function:
         if scalars or len(arrays) > 1:
             arrays = tensor._promote(arrays, tensor._data.dtype, scalars)
 
+        record = _GradMode.enabled and True in needs_input_grad
+        if record:  # known to forward, which may then form gradients in the same pass
+            self.needs_input_grad = needs_input_grad
         out = self.forward(*arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -165,12 +171,11 @@ class Function:
         result = tensor_type.__new__(tensor_type)
         result._data = out
         result.grad = None
-        if _GradMode.enabled and True in needs_input_grad:
+        if record:
             result.requires_grad = True
             result.grad_fn = self
             self._inputs = args
             self._arrays = arrays
-            self.needs_input_grad = needs_input_grad
             self._output_ref = weakref.ref(result)
             if self.saves_output:
                 self._output_data = out

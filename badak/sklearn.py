@@ -23,7 +23,7 @@ from badak import nn
 from badak.autograd import no_grad
 from badak.device import np
 from badak.functions.activation import log_softmax
-from badak.functions.loss import cross_entropy
+from badak.functions.cross_entropy import cross_entropy
 from badak.optim import SGD, Adam
 from badak.tensor import Tensor
 

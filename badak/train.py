@@ -17,7 +17,7 @@ from badak.autograd import no_grad
 from badak.classifier import Classifier, Standardizer, build_network
 from badak.data import DataLoader, TensorDataset
 from badak.device import np
-from badak.functions.loss import cross_entropy
+from badak.functions.cross_entropy import cross_entropy
 from badak.random import default_generator, manual_seed
 from badak.tensor import Tensor
 

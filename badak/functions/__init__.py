@@ -10,6 +10,7 @@ from badak.functions.activation import (
     softmax,
     tanh,
 )
+from badak.functions.cross_entropy import cross_entropy
 from badak.functions.elementwise import (
     abs,
     add,
@@ -40,10 +41,9 @@ from badak.functions.elementwise import (
     where,
 )
 from badak.functions.linalg import linear, matmul
-from badak.functions.loss import (
+from badak.functions.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
     kl_div,
     mse_loss,
     nll_loss,

@@ -59,6 +59,11 @@ class Sigmoid(Function):
         return None if gradient is None else (gradient,)
 
 
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow."""
+    return Sigmoid()(x)
+
+
 class Tanh(Function):
     saves_output = True
 
@@ -68,6 +73,11 @@ class Tanh(Function):
     def backward(self, grad):
         y = self.output
         return (grad * (const(1, y) - y * y),)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return Tanh()(x)
 
 
 class ReLU(Function):
@@ -83,6 +93,11 @@ class ReLU(Function):
         return None if gradient is None else (gradient,)
 
 
+def relu(x):
+    """max(x, 0); its gradient at 0 is 0."""
+    return ReLU()(x)
+
+
 class LeakyReLU(Function):
     def forward(self, x, negative_slope):
         self.slope = np.where(x > 0, const(1, x), const(negative_slope, x))
@@ -90,6 +105,16 @@ class LeakyReLU(Function):
 
     def backward(self, grad):
         return (grad * self.slope,)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return LeakyReLU()(x, negative_slope=float(negative_slope))
+
+
+def _one_dim(name, x, dim):
+    (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
+    return axis if np.ndim(x) else None
 
 
 class Softmax(Function):
@@ -108,6 +133,11 @@ class Softmax(Function):
         return (y * (grad - sum_(grad * y, self.dim, keepdim=True)),)
 
 
+def softmax(x, dim=-1):
+    """exp(x) / sum(exp(x)) along `dim` (the last by default), computed stably. Shape: x's."""
+    return Softmax()(x, dim=_one_dim("softmax", x, dim))
+
+
 class LogSoftmax(Function):
     saves_output = True
 
@@ -121,6 +151,11 @@ class LogSoftmax(Function):
         y = self.output  # log-probabilities
         # d/dx_i sum_j grad_j y_j = grad_i - softmax_i * sum_j grad_j
         return (grad - exp(y) * sum_(grad, self.dim, keepdim=True),)
+
+
+def log_softmax(x, dim=-1):
+    """Log of softmax along `dim` (the last by default), computed stably. Shape: x's."""
+    return LogSoftmax()(x, dim=_one_dim("log_softmax", x, dim))
 
 
 class LogSumExp(Function):
@@ -143,6 +178,11 @@ class LogSumExp(Function):
         return (_expand(grad, self.input_shape, self.axes, self.keepdim) * exp(x - y),)
 
 
+def logsumexp(x, dim=None, keepdim=False):
+    """log(sum(exp(x))) over `dim` (all dims when None), computed stably."""
+    return LogSumExp()(x, axes=normalize_dims("logsumexp", dim, np.ndim(x)), keepdim=keepdim)
+
+
 class Dropout(Function):
     def forward(self, x, keep):
         self.keep = keep  # the mask, already scaled by 1 / (1 - p)
@@ -150,49 +190,6 @@ class Dropout(Function):
 
     def backward(self, grad):
         return (grad * self.keep,)
-
-
-# ----------------------------------------------------------------------------------------------
-# Public functions
-# ----------------------------------------------------------------------------------------------
-def sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow."""
-    return Sigmoid()(x)
-
-
-def tanh(x):
-    """Hyperbolic tangent."""
-    return Tanh()(x)
-
-
-def relu(x):
-    """max(x, 0); its gradient at 0 is 0."""
-    return ReLU()(x)
-
-
-def leaky_relu(x, negative_slope=0.01):
-    """x where x > 0, else negative_slope * x."""
-    return LeakyReLU()(x, negative_slope=float(negative_slope))
-
-
-def _one_dim(name, x, dim):
-    (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
-    return axis if np.ndim(x) else None
-
-
-def softmax(x, dim=-1):
-    """exp(x) / sum(exp(x)) along `dim` (the last by default), computed stably. Shape: x's."""
-    return Softmax()(x, dim=_one_dim("softmax", x, dim))
-
-
-def log_softmax(x, dim=-1):
-    """Log of softmax along `dim` (the last by default), computed stably. Shape: x's."""
-    return LogSoftmax()(x, dim=_one_dim("log_softmax", x, dim))
-
-
-def logsumexp(x, dim=None, keepdim=False):
-    """log(sum(exp(x))) over `dim` (all dims when None), computed stably."""
-    return LogSumExp()(x, axes=normalize_dims("logsumexp", dim, np.ndim(x)), keepdim=keepdim)
 
 
 def dropout(x, p=0.5, training=True, generator=None):

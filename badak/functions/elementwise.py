@@ -25,6 +25,11 @@ class Add(Function):
         )
 
 
+def add(a, b):
+    """a + b, broadcasting. Shape: the broadcast shape."""
+    return Add()(a, b)
+
+
 class Sub(Function):
     def forward(self, a, b):
         return a - b
@@ -38,6 +43,11 @@ class Sub(Function):
         )
 
 
+def sub(a, b):
+    """a - b, broadcasting."""
+    return Sub()(a, b)
+
+
 class Mul(Function):
     def forward(self, a, b):
         return a * b
@@ -49,6 +59,11 @@ class Mul(Function):
             unbroadcast(grad * b, np.shape(a)) if need_a else None,
             unbroadcast(grad * a, np.shape(b)) if need_b else None,
         )
+
+
+def mul(a, b):
+    """a * b, broadcasting."""
+    return Mul()(a, b)
 
 
 class Div(Function):
@@ -65,12 +80,22 @@ class Div(Function):
         )
 
 
+def div(a, b):
+    """a / b, broadcasting."""
+    return Div()(a, b)
+
+
 class Neg(Function):
     def forward(self, x):
         return -x
 
     def backward(self, grad):
         return (-grad,)
+
+
+def neg(x):
+    """-x."""
+    return Neg()(x)
 
 
 class Pow(Function):
@@ -92,6 +117,11 @@ class Pow(Function):
         return grad_base, grad_exponent
 
 
+def pow(base, exponent):
+    """base ** exponent, broadcasting; both may be tensors."""
+    return Pow()(base, exponent)
+
+
 class Exp(Function):
     saves_output = True
 
@@ -102,12 +132,22 @@ class Exp(Function):
         return (grad * self.output,)
 
 
+def exp(x):
+    """e ** x."""
+    return Exp()(x)
+
+
 class Log(Function):
     def forward(self, x):
         return np.log(x)
 
     def backward(self, grad):
         return (grad / self.inputs[0],)
+
+
+def log(x):
+    """Natural logarithm."""
+    return Log()(x)
 
 
 class Log1p(Function):
@@ -117,6 +157,11 @@ class Log1p(Function):
     def backward(self, grad):
         x = self.inputs[0]
         return (grad / (x + const(1, x)),)
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return Log1p()(x)
 
 
 class Sqrt(Function):
@@ -130,12 +175,22 @@ class Sqrt(Function):
         return (grad / (y * const(2, y)),)
 
 
+def sqrt(x):
+    """Square root."""
+    return Sqrt()(x)
+
+
 class Abs(Function):
     def forward(self, x):
         return np.abs(x)
 
     def backward(self, grad):
         return (grad * sign(self.inputs[0]),)  # sign(0) = 0: abs'(0) = 0
+
+
+def abs(x):
+    """|x|; its gradient at 0 is 0."""
+    return Abs()(x)
 
 
 class Sin(Function):
@@ -146,12 +201,36 @@ class Sin(Function):
         return (grad * cos(self.inputs[0]),)
 
 
+def sin(x):
+    return Sin()(x)
+
+
 class Cos(Function):
     def forward(self, x):
         return np.cos(x)
 
     def backward(self, grad):
         return (-grad * sin(self.inputs[0]),)
+
+
+def cos(x):
+    return Cos()(x)
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of x; no gradient."""
+    return _no_grad_map(np.sign, x)
+
+
+def _share_of_first(first_wins, tie, dtype):
+    """The first input's share of the gradient: 1 where it wins, 1/2 on a tie (PyTorch's rule)."""
+    half = np.dtype(dtype).type(0.5) if np.dtype(dtype).kind in "fc" else 0
+    return (first_wins + half * tie).astype(dtype, copy=False)
+
+
+def _split(grad, share_a, shapes):
+    share_b = const(1, share_a) - share_a
+    return unbroadcast(grad * share_a, shapes[0]), unbroadcast(grad * share_b, shapes[1])
 
 
 class Maximum(Function):
@@ -164,6 +243,11 @@ class Maximum(Function):
         return _split(grad, self.share_a, self.shapes)
 
 
+def maximum(a, b):
+    """Elementwise maximum; on a tie each input gets half the gradient."""
+    return Maximum()(a, b)
+
+
 class Minimum(Function):
     def forward(self, a, b):
         self.shapes = np.shape(a), np.shape(b)
@@ -174,15 +258,9 @@ class Minimum(Function):
         return _split(grad, self.share_a, self.shapes)
 
 
-def _share_of_first(first_wins, tie, dtype):
-    """The first input's share of the gradient: 1 where it wins, 1/2 on a tie (PyTorch's rule)."""
-    half = np.dtype(dtype).type(0.5) if np.dtype(dtype).kind in "fc" else 0
-    return (first_wins + half * tie).astype(dtype, copy=False)
-
-
-def _split(grad, share_a, shapes):
-    share_b = const(1, share_a) - share_a
-    return unbroadcast(grad * share_a, shapes[0]), unbroadcast(grad * share_b, shapes[1])
+def minimum(a, b):
+    """Elementwise minimum; on a tie each input gets half the gradient."""
+    return Minimum()(a, b)
 
 
 class Clamp(Function):
@@ -203,6 +281,16 @@ class Clamp(Function):
         )
 
 
+def clamp(x, min=None, max=None):
+    """x limited to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp()(x, min, max)
+
+
+clip = clamp
+
+
 class Where(Function):
     def forward(self, condition, a, b):
         self.condition = condition
@@ -218,6 +306,11 @@ class Where(Function):
         )
 
 
+def where(condition, input, other):
+    """input where condition holds, else other (broadcasting). No gradient for condition."""
+    return Where()(_plain(condition), input, other)
+
+
 class Cast(Function):
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
@@ -225,102 +318,6 @@ class Cast(Function):
 
     def backward(self, grad):
         return (cast(grad, self.input_dtype),)
-
-
-# ----------------------------------------------------------------------------------------------
-# Public functions
-# ----------------------------------------------------------------------------------------------
-def add(a, b):
-    """a + b, broadcasting. Shape: the broadcast shape."""
-    return Add()(a, b)
-
-
-def sub(a, b):
-    """a - b, broadcasting."""
-    return Sub()(a, b)
-
-
-def mul(a, b):
-    """a * b, broadcasting."""
-    return Mul()(a, b)
-
-
-def div(a, b):
-    """a / b, broadcasting."""
-    return Div()(a, b)
-
-
-def neg(x):
-    """-x."""
-    return Neg()(x)
-
-
-def pow(base, exponent):
-    """base ** exponent, broadcasting; both may be tensors."""
-    return Pow()(base, exponent)
-
-
-def exp(x):
-    """e ** x."""
-    return Exp()(x)
-
-
-def log(x):
-    """Natural logarithm."""
-    return Log()(x)
-
-
-def log1p(x):
-    """log(1 + x), accurate for small x."""
-    return Log1p()(x)
-
-
-def sqrt(x):
-    """Square root."""
-    return Sqrt()(x)
-
-
-def abs(x):
-    """|x|; its gradient at 0 is 0."""
-    return Abs()(x)
-
-
-def sin(x):
-    return Sin()(x)
-
-
-def cos(x):
-    return Cos()(x)
-
-
-def sign(x):
-    """-1, 0 or 1 by the sign of x; no gradient."""
-    return _no_grad_map(np.sign, x)
-
-
-def maximum(a, b):
-    """Elementwise maximum; on a tie each input gets half the gradient."""
-    return Maximum()(a, b)
-
-
-def minimum(a, b):
-    """Elementwise minimum; on a tie each input gets half the gradient."""
-    return Minimum()(a, b)
-
-
-def clamp(x, min=None, max=None):
-    """x limited to [min, max]; the gradient passes where min <= x <= max."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp()(x, min, max)
-
-
-clip = clamp
-
-
-def where(condition, input, other):
-    """input where condition holds, else other (broadcasting). No gradient for condition."""
-    return Where()(_plain(condition), input, other)
 
 
 def cast(x, dtype):

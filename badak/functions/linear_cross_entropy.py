@@ -8,17 +8,16 @@ array. Three matrix products in all, as unfused; the gradients are formed in for
 scaled in backward.
 """
 
-from badak.autograd import Function, is_grad_enabled
+from badak.autograd import Function
 from badak.device import np
-from badak.functions.loss import _reduced, _RowTargets
-from badak.functions.loss_checks import (
-    as_array,
+from badak.functions.cross_entropy import (
+    RowTargets,
     check_class_target,
-    check_reduction,
     check_smoothing,
+    reduced_rows,
 )
+from badak.functions.loss_checks import as_array, check_reduction
 from badak.kernels import cross_entropy as kernel
-from badak.tensor import Tensor
 
 CHUNK_BYTES = 32 * 2**20  # the logits of one chunk of rows
 COLUMN_BYTES = 8 * 2**20  # the (columns, D) product added into the weight gradient at a time
@@ -31,19 +30,18 @@ class LinearCrossEntropy(Function):
 
     fresh_gradients = True
 
-    def forward(
-        self, x, weight, bias, target, ignore_index, reduction, label_smoothing, chunk, needs_grad
-    ):
+    def forward(self, x, weight, bias, target, ignore_index, reduction, label_smoothing, chunk):
         dtype = np.result_type(x, weight)
         n_rows, n_classes = x.shape[0], weight.shape[0]
-        self.targets = _RowTargets(target, None, ignore_index, n_rows, n_classes, dtype)
+        self.targets = RowTargets(target, None, ignore_index, n_rows, n_classes, dtype)
         self.hard = dtype.type(1 - label_smoothing) * self.targets.row_weight
         self.smooth = dtype.type(label_smoothing / n_classes) * self.targets.valid
         self.label_smoothing, self.reduction, self.chunk = label_smoothing, reduction, chunk
         scale = self.targets.mean_scale(reduction, dtype)
-        form_now = needs_grad and reduction != "none"
+        # Recorded for backward: form the gradients now, in the same pass over the logits.
+        form_now = bool(self.needs_input_grad) and reduction != "none"
         losses, self.gradients = self._chunks(x, weight, bias, scale, form_now)
-        return _reduced(losses, self.targets.weight_sum, reduction, target.shape, dtype)
+        return reduced_rows(losses, self.targets.weight_sum, reduction, target.shape, dtype)
 
     def _chunks(self, x, weight, bias, scale, with_gradients):
         """Per-row losses (N,) and, if asked, (grad input, grad weight, grad bias) for the
@@ -157,9 +155,6 @@ def linear_cross_entropy(
     label_smoothing = check_smoothing(name, label_smoothing)
     target_array = as_array(target)
     check_class_target(name, (x.shape[0], w.shape[0]), target_array, ignore_index)
-    needs_grad = is_grad_enabled() and any(
-        isinstance(a, Tensor) and a.requires_grad for a in (input, weight, bias)
-    )
     return LinearCrossEntropy()(
         input,
         weight,
@@ -169,5 +164,4 @@ def linear_cross_entropy(
         reduction=reduction,
         label_smoothing=label_smoothing,
         chunk=chunk_size,
-        needs_grad=needs_grad,
     )

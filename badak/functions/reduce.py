@@ -26,6 +26,13 @@ def _expand(grad, input_shape, axes, keepdim):
     return BroadcastTo()(grad, shape=input_shape)
 
 
+def _reduce_args(name, x, dim, keepdim, axis, keepdims):
+    if dim is None and axis is None and keepdims is None:
+        return None, bool(keepdim)  # all dims: the common case, kept cheap
+    dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
+    return normalize_dims(name, dim, np.ndim(x)), keepdim
+
+
 class Sum(Function):
     def forward(self, x, axes, keepdim):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
@@ -33,25 +40,6 @@ class Sum(Function):
 
     def backward(self, grad):
         return (_expand(grad, self.input_shape, self.axes, self.keepdim),)
-
-
-class MaskedReduce(Function):
-    """amax/amin/max/min: forward on arrays; backward routes the gradient through a fixed mask."""
-
-    def forward(self, x, axes, keepdim, values, weights):
-        self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
-        self.weights = weights  # each input element's share of its reduced output's gradient
-        return values
-
-    def backward(self, grad):
-        return (_expand(grad, self.input_shape, self.axes, self.keepdim) * self.weights,)
-
-
-def _reduce_args(name, x, dim, keepdim, axis, keepdims):
-    if dim is None and axis is None and keepdims is None:
-        return None, bool(keepdim)  # all dims: the common case, kept cheap
-    dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
-    return normalize_dims(name, dim, np.ndim(x)), keepdim
 
 
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -67,6 +55,18 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     count = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
     total = Sum()(x, axes=axes, keepdim=keepdim)
     return total / const(count, total) if count else total * const(np.nan, total)
+
+
+class MaskedReduce(Function):
+    """amax/amin/max/min: forward on arrays; backward routes the gradient through a fixed mask."""
+
+    def forward(self, x, axes, keepdim, values, weights):
+        self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        self.weights = weights  # each input element's share of its reduced output's gradient
+        return values
+
+    def backward(self, grad):
+        return (_expand(grad, self.input_shape, self.axes, self.keepdim) * self.weights,)
 
 
 def _extreme(name, x, dim, keepdim, axis, keepdims, pick):

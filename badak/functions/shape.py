@@ -12,6 +12,11 @@ from badak.functions._args import normalize_dims, shape_arg
 from badak.tensor import Tensor
 
 
+def _is_parameter(x):
+    """A Parameter is never returned as an operation's result: it would be found as a parameter."""
+    return isinstance(x, Tensor) and x._result_class is not None
+
+
 class Reshape(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
@@ -24,85 +29,6 @@ class Reshape(Function):
         return (reshape(grad, self.input_shape),)
 
 
-class Permute(Function):
-    def forward(self, x, dims):
-        self.dims = dims
-        return x.transpose(dims)
-
-    def backward(self, grad):
-        return (permute(grad, tuple(np.argsort(self.dims))),)
-
-
-class BroadcastTo(Function):
-    def forward(self, x, shape):
-        self.input_shape = np.shape(x)
-        return broadcast_view(x, shape)
-
-    def backward(self, grad):
-        return (sum_to(grad, self.input_shape),)
-
-
-class SumTo(Function):
-    def forward(self, x, shape):
-        self.input_shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
-        )
-        out = x.sum(axis=axes, keepdims=True)
-        return out.reshape(shape) if lead else out
-
-    def backward(self, grad):
-        return (broadcast_to(grad, self.input_shape),)
-
-
-class GetItem(Function):
-    def forward(self, x, index):
-        self.input_shape = x.shape
-        self.index = index
-        return x[index]
-
-    def backward(self, grad):
-        return (GetItemGrad()(grad, index=self.index, shape=self.input_shape),)
-
-
-class GetItemGrad(Function):
-    """Scatters a gradient back into zeros of the indexed array's shape; repeats accumulate."""
-
-    def forward(self, grad, index, shape):
-        self.index = index
-        out = np.zeros(shape, dtype=grad.dtype)
-        if _is_basic(index):
-            out[index] = grad  # a basic index names each element at most once
-        else:
-            np.add.at(out, index, grad)
-        return out
-
-    def backward(self, grad):
-        return (get_item(grad, self.index),)
-
-
-class Cat(Function):
-    def forward(self, *xs, dim):
-        self.dim = dim
-        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(xs, axis=dim)
-
-    def backward(self, grad):
-        starts = (0, *self.bounds)
-        stops = (*self.bounds, grad.shape[self.dim])
-        lead = (slice(None),) * self.dim
-        return tuple(grad[(*lead, slice(a, b))] for a, b in zip(starts, stops))
-
-
-# ----------------------------------------------------------------------------------------------
-# Public functions
-# ----------------------------------------------------------------------------------------------
-def _is_parameter(x):
-    """A Parameter is never returned as an operation's result: it would be found as a parameter."""
-    return isinstance(x, Tensor) and x._result_class is not None
-
-
 def reshape(x, *shape):
     """x with a new shape of the same size; one dimension may be -1. Shape: `shape`."""
     shape = shape_arg(shape)
@@ -112,6 +38,15 @@ def reshape(x, *shape):
 
 
 view = reshape
+
+
+class Permute(Function):
+    def forward(self, x, dims):
+        self.dims = dims
+        return x.transpose(dims)
+
+    def backward(self, grad):
+        return (permute(grad, tuple(np.argsort(self.dims))),)
 
 
 def permute(x, *dims):
@@ -182,6 +117,15 @@ def broadcast_view(x, shape):
     return view
 
 
+class BroadcastTo(Function):
+    def forward(self, x, shape):
+        self.input_shape = np.shape(x)
+        return broadcast_view(x, shape)
+
+    def backward(self, grad):
+        return (sum_to(grad, self.input_shape),)
+
+
 def broadcast_to(x, *shape):
     """x broadcast to `shape`; its gradient is summed back."""
     shape = shape_arg(shape)
@@ -198,6 +142,20 @@ def broadcast_to(x, *shape):
     ):
         raise ValueError(f"broadcast_to: cannot broadcast shape {x_shape} to {shape}")
     return BroadcastTo()(x, shape=shape)
+
+
+class SumTo(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, size in enumerate(shape) if size == 1 and x.shape[lead + i] != 1
+        )
+        out = x.sum(axis=axes, keepdims=True)
+        return out.reshape(shape) if lead else out
+
+    def backward(self, grad):
+        return (broadcast_to(grad, self.input_shape),)
 
 
 def sum_to(x, *shape):
@@ -245,6 +203,32 @@ def _ints_apart_from_arrays(index):
     )
 
 
+class GetItem(Function):
+    def forward(self, x, index):
+        self.input_shape = x.shape
+        self.index = index
+        return x[index]
+
+    def backward(self, grad):
+        return (GetItemGrad()(grad, index=self.index, shape=self.input_shape),)
+
+
+class GetItemGrad(Function):
+    """Scatters a gradient back into zeros of the indexed array's shape; repeats accumulate."""
+
+    def forward(self, grad, index, shape):
+        self.index = index
+        out = np.zeros(shape, dtype=grad.dtype)
+        if _is_basic(index):
+            out[index] = grad  # a basic index names each element at most once
+        else:
+            np.add.at(out, index, grad)
+        return out
+
+    def backward(self, grad):
+        return (get_item(grad, self.index),)
+
+
 def get_item(x, index):
     """x[index] with basic or advanced indexing; repeated indices accumulate their gradients.
 
@@ -257,6 +241,19 @@ def get_item(x, index):
         rest = tuple(p for p in index if not _is_int(p))
         return get_item(GetItem()(x, index=ints_only), rest)
     return GetItem()(x, index=index)
+
+
+class Cat(Function):
+    def forward(self, *xs, dim):
+        self.dim = dim
+        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    def backward(self, grad):
+        starts = (0, *self.bounds)
+        stops = (*self.bounds, grad.shape[self.dim])
+        lead = (slice(None),) * self.dim
+        return tuple(grad[(*lead, slice(a, b))] for a, b in zip(starts, stops))
 
 
 def cat(tensors, dim=0):

@@ -69,8 +69,10 @@ gradient_buffer = ReusableArray()
 def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
     """Mean or summed softmax cross-entropy of (M, C) rows with no class weights and no label
     smoothing, and the gradient, in one compiled call: (loss, gradient or None). None where
-    that call does not apply (numba missing or off, not float32 C-contiguous short rows, a target
-    that is not a class index), for the general path to take."""
+    that call does not apply, for the general path to take: numba missing or off, not float32
+    C-contiguous short rows, or a row to ignore (a target equal to ignore_index; the kernel also
+    declines a target outside [0, C), which cross_entropy has refused before, rather than read
+    outside its row)."""
     compiled = kernels.compiled("cross_entropy_numba")
     if not (
         compiled is not None

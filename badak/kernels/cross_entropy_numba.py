@@ -402,7 +402,8 @@ def _plain_rows(rows, target, ignore_index, scale, gradient, with_gradient):
 def plain_cross_entropy(rows, target, ignore_index, mean, with_gradient):
     """The mean or sum of the losses of (M, C) float32 rows, C < SHORT_ROW_CLASSES, with no
     weights or smoothing, and their gradient (M, C) (None if not wanted): (loss, gradient).
-    None when a target is not a class index (or is ignore_index): the general kernel's case."""
+    None when a target is not a class index (or is ignore_index): the general kernel's case, and
+    never a read outside a row."""
     n_rows, n_classes = rows.shape
     gradient = np.empty((n_rows, n_classes) if with_gradient else (1, n_classes), np.float32)
     scale = np.float32(1 / n_rows if mean else 1)

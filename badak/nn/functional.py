@@ -10,12 +10,12 @@ from badak.functions.activation import (
     softmax,
     tanh,
 )
+from badak.functions.cross_entropy import cross_entropy
 from badak.functions.linalg import linear
 from badak.functions.linear_cross_entropy import linear_cross_entropy
-from badak.functions.loss import (
+from badak.functions.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
     kl_div,
     mse_loss,
     nll_loss,

@@ -1,6 +1,6 @@
-"""Loss modules: each holds its options and calls the matching function in badak.functions.loss."""
+"""Loss modules: each holds its options and calls the matching function in badak.functions."""
 
-from badak.functions import loss
+from badak import functions as loss
 from badak.nn.module import Module
 
 

@@ -1,6 +1,6 @@
-"""Where badak/functions/loss.py is better than PyTorch by design (DESIGN.md, "Cross-entropy:
-PyTorch's results, and better"), each checked against float64 truth; PyTorch's own result is
-asserted beside it, as documentation of the difference.
+"""Where badak's losses (functions/cross_entropy.py, losses.py) are better than PyTorch by design
+(DESIGN.md, "Cross-entropy: PyTorch's results, and better"), each checked against float64 truth;
+PyTorch's own result is asserted beside it, as documentation of the difference.
 
 - accurate when confident: float32 loss within 1e-6 and the gradient entry p_y - 1 within 1e-5
   relative, where PyTorch's float32 loss is 0;

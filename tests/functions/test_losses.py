@@ -1,5 +1,5 @@
-"""badak/functions/loss.py: gradient checks (float64 central differences, first and second order)
-for every loss and option family, and properties that need no reference.
+"""badak/functions/cross_entropy.py and losses.py: gradient checks (float64 central differences,
+first and second order) for every loss and option family, and properties that need no reference.
 
 The documented improvements over PyTorch (accuracy when confident, float16, ignored positions,
 a mean over nothing) are in test_loss_improvements.py; bad input in test_loss_errors.py.
