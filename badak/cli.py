@@ -1,8 +1,9 @@
 """Command line: `badak train | evaluate | predict` (and `python -m badak`).
 
-It parses arguments and calls badak.jobs; it holds no logic of its own. A bad argument or bad
-data ends with one line on stderr, `badak COMMAND: error: ...`, and exit status 2; a training
-run that diverges ends with exit status 1. `badak` alone trains on the bundled digits set.
+It parses arguments and calls badak.run (train) or badak.inference (evaluate, predict); it holds
+no logic of its own. A bad argument or bad data ends with one line on stderr, `badak COMMAND:
+error: ...`, and exit status 2; a training run that diverges ends with exit status 1. `badak`
+alone trains on the bundled digits set.
 """
 
 import argparse
@@ -80,10 +81,9 @@ def _progress_bars(quiet):
 
 
 def _train(args):
-    from badak import jobs
-    from badak.train import TrainConfig
+    from badak import run
 
-    config = TrainConfig(
+    config = run.TrainConfig(
         data=args.data,
         target=args.target,
         model=args.model,
@@ -97,7 +97,7 @@ def _train(args):
         val_split=args.val_split,
         seed=args.seed,
     )
-    result, folder = jobs.train(
+    result, folder = run.train(
         config,
         args.out,
         resume=args.resume,
@@ -113,17 +113,17 @@ def _train(args):
 
 
 def _evaluate(args):
-    from badak import jobs
+    from badak import inference
 
-    report = jobs.evaluate(args.model, args.data, args.target)
-    print(jobs.dumps(report) if args.json else jobs.format_report(report))
+    report = inference.evaluate(args.model, args.data, args.target)
+    print(inference.dumps(report) if args.json else inference.format_report(report))
     return 0
 
 
 def _predict(args):
-    from badak import jobs
+    from badak import inference
 
-    jobs.write_output(jobs.predict(args.model, args.data, args.proba), args.out)
+    inference.write_output(inference.predict(args.model, args.data, args.proba), args.out)
     return 0
 
 
@@ -143,7 +143,7 @@ def main(argv=None):
     except SystemExit as stop:  # --help, --version, or an argument error already reported
         return stop.code if isinstance(stop.code, int) else 0
     from badak.data.errors import DataError
-    from badak.jobs import UsageError
+    from badak.run import UsageError
     from badak.train import TrainingDiverged
 
     try:

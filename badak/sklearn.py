@@ -20,12 +20,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from badak import nn
-from badak.autograd import no_grad
+from badak.autograd import Function, no_grad
+from badak.data import DataLoader, TensorDataset
 from badak.device import np
 from badak.functions.activation import log_softmax
 from badak.functions.cross_entropy import cross_entropy
 from badak.optim import SGD, Adam
 from badak.tensor import Tensor
+from badak.train import TrainingDiverged, fit
 
 __all__ = ["EXPECTED_FAILED_CHECKS", "MLPClassifier"]
 
@@ -221,11 +223,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _link_arrays(self):
         linears = [m for m in self._network if isinstance(m, nn.Linear)]
-        self.coefs_ = [layer.weight._data.T for layer in linears]
-        self.intercepts_ = [layer.bias._data for layer in linears]
+        self.coefs_ = [layer.weight.numpy().T for layer in linears]
+        self.intercepts_ = [layer.bias.numpy() for layer in linears]
 
     def _train(self, X, y, incremental):
-        """Epochs of mini-batch steps on float32 X (N, D) and class indices y (N,)."""
+        """Epochs of mini-batch steps on float32 X (N, D) and class indices y (N,), by badak's
+        training loop, with scikit-learn's stopping rules after each epoch."""
         X_val = y_val = best = None
         if self.early_stopping:
             X, X_val, y, y_val = train_test_split(
@@ -250,49 +253,56 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     f"{n} samples; it is clipped"
                 )
             batch_size = min(self.batch_size, n)
-        self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
-            order = self._rng.permutation(n)
-            total = 0.0
-            for start in range(0, n, batch_size):
-                index = order[start : start + batch_size]
-                loss = self._batch_loss(X[index], y[index])
-                self._optimizer.zero_grad()
-                loss.backward()
-                self._optimizer.step()
-                total += loss.item() * len(index)
+        loader = DataLoader(
+            TensorDataset(Tensor(X), Tensor(y)),
+            batch_size=batch_size,
+            shuffle=True,
+            generator=self._rng,
+        )
+
+        def end_of_epoch(epoch, loss, accuracy):
+            nonlocal best
             self.n_iter_ += 1
-            self.loss_ = total / n
-            self.loss_curve_.append(self.loss_)
+            self.loss_ = loss
+            self.loss_curve_.append(loss)
             if self.early_stopping:
                 best = self._record_validation(X_val, y_val, best)
             else:
                 self._record_loss()
-            if self._no_improvement_count > self.n_iter_no_change:
-                break
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"MLPClassifier: max_iter={self.max_iter} epochs reached and the "
-                    "optimization has not converged yet",
-                    ConvergenceWarning,
-                )
-        if best is not None:
-            for p, array in zip(self._network.parameters(), best):
-                p._data[...] = array
-        if not all(np.isfinite(p._data).all() for p in self._network.parameters()):
+            return self._converged()
+
+        self.n_iter_ = 0
+        try:
+            fit(self._network, self._optimizer, loader, 1 if incremental else self.max_iter,
+                loss_fn=self._batch_loss, end_of_epoch=end_of_epoch)  # fmt: skip
+            diverged = not all(np.isfinite(p.numpy()).all() for p in self._network.parameters())
+        except TrainingDiverged:
+            diverged = True
+        if diverged:
             raise ValueError(
                 "MLPClassifier: training produced non-finite weights; the input may hold large "
                 "values and need scaling (StandardScaler)"
             )
+        if not (incremental or self._converged()):
+            warnings.warn(
+                f"MLPClassifier: max_iter={self.max_iter} epochs reached and the "
+                "optimization has not converged yet",
+                ConvergenceWarning,
+            )
+        if best is not None:
+            for p, array in zip(self._network.parameters(), best):
+                p.numpy()[...] = array
         return self
 
-    def _batch_loss(self, X, y):
+    def _converged(self):
+        return self._no_improvement_count > self.n_iter_no_change
+
+    def _batch_loss(self, logits, y):
         """Mean cross-entropy of a batch plus scikit-learn's L2 penalty, a Tensor ()."""
-        loss = cross_entropy(self._network(Tensor(X)), y, label_smoothing=self.label_smoothing)
+        loss = cross_entropy(logits, y, label_smoothing=self.label_smoothing)
         if self.alpha:
-            squares = sum((w * w).sum() for w in self._weights())
-            loss = loss + squares * (0.5 * self.alpha / len(y))
+            penalty = _SquaredNorm()(*self._weights())
+            loss = loss + penalty * (0.5 * self.alpha / len(y))
         return loss
 
     def _weights(self):
@@ -317,7 +327,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             self._no_improvement_count = 0
         if score > self.best_validation_score_:
             self.best_validation_score_ = score
-            best = [p._data.copy() for p in self._network.parameters()]
+            best = [p.numpy().copy() for p in self._network.parameters()]
         return best
 
     # --- prediction ---------------------------------------------------------------------------
@@ -329,7 +339,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         orders for different batch sizes), enough to fail scikit-learn's batch-invariance check.
         """
         with no_grad():
-            return self._network(Tensor(np.asarray(X, dtype=np.float64)))._data
+            return self._network(Tensor(np.asarray(X, dtype=np.float64))).numpy()
 
     def _checked_logits(self, X):
         check_is_fitted(self)
@@ -343,7 +353,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X):
         """Log-probabilities (N, C), float64, columns in the order of classes_."""
         with no_grad():
-            return log_softmax(Tensor(self._checked_logits(X)), dim=1)._data
+            return log_softmax(Tensor(self._checked_logits(X)), dim=1).numpy()
 
     def predict_proba(self, X):
         """Class probabilities (N, C), float64; rows sum to 1."""
@@ -360,6 +370,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         if "_network" in state:
             self._link_arrays()  # unpickled views would be copies
+
+
+class _SquaredNorm(Function):
+    """The sum of the squares of every entry of every weight, in one op: scikit-learn's L2
+    penalty without a graph node per weight. Shapes: weights of any shapes -> ()."""
+
+    def forward(self, *weights):
+        total = sum(np.dot(w.ravel(order="K"), w.ravel(order="K")) for w in weights)
+        return np.asarray(total, dtype=weights[0].dtype)
+
+    def backward(self, grad):
+        return tuple(w * (grad * 2) for w in self.inputs)
 
 
 def _is_positive_int(value):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import badak
-from badak import jobs
+from badak import run
 from badak.classifier import Classifier
 from badak.cli import main
-from badak.train import TrainConfig
+from badak.run import TrainConfig
 from tests.cli_helpers import SUMMARY, run_cli
 
 
@@ -91,9 +91,9 @@ def test_badak_alone_means_badak_train(monkeypatch, argv):
 
     def fake_train(config, out=None, **options):
         calls.append((config, out, options["resume"], options["quiet"]))
-        raise jobs.UsageError("stop here")
+        raise run.UsageError("stop here")
 
-    monkeypatch.setattr(jobs, "train", fake_train)
+    monkeypatch.setattr(run, "train", fake_train)
     assert main(argv) == 2
     assert calls == [(TrainConfig(), None, False, False)]
 
@@ -192,7 +192,7 @@ def test_a_progress_bar_is_drawn_on_a_terminal_only_without_quiet(capsys, tmp_pa
 
 def test_a_second_default_run_in_the_same_second_gets_a_suffix(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(jobs.time, "strftime", lambda format, *when: "20250102-030405")
+    monkeypatch.setattr(run.time, "strftime", lambda format, *when: "20250102-030405")
     for _ in range(3):
         assert run_cli(capsys, "--data", "iris", "--epochs", "1", "--quiet")[0] == 0
     names = sorted(p.name for p in (tmp_path / "runs").iterdir())

@@ -9,18 +9,13 @@ import numpy as np
 import pytest
 
 import badak
+from badak import run as run_module
 from badak import train as train_module
 from badak.classifier import Classifier
 from badak.data import load_fashion_mnist, load_iris
-from badak.train import (
-    ConfigError,
-    Split,
-    TrainConfig,
-    TrainingDiverged,
-    confusion_matrix,
-    fit,
-    stratified_split,
-)
+from badak.run import ConfigError, TrainConfig
+from badak.run import train_classifier as fit
+from badak.train import Split, TrainingDiverged, confusion_matrix, stratified_split
 from tests.cli_helpers import arrays, run_cli
 
 FEATURES = ["sepal length", "sepal width", "petal length", "petal width"]
@@ -99,7 +94,7 @@ def test_fit_writes_a_checkpoint_before_the_first_epoch(tmp_path):
         classes=["a", "b", "c"],
         feature_names=FEATURES,
         target_name="species",
-        progress_factory=progress,
+        progress=progress,
     )
     assert seen == [(3, 0, []), {"epochs": []}]  # 120 examples in batches of 40
 
@@ -147,7 +142,7 @@ def test_a_zero_variance_feature_is_left_unscaled(tmp_path):
 # ----------------------------------------------------------------------------------------------
 def test_fit_raises_on_divergence_and_keeps_the_last_good_epoch(tmp_path, monkeypatch):
     optimizers = []
-    make_optimizer = train_module._optimizer
+    make_optimizer = run_module._optimizer
 
     def spy(config, network):
         optimizers.append(make_optimizer(config, network))
@@ -158,7 +153,7 @@ def test_fit_raises_on_divergence_and_keeps_the_last_good_epoch(tmp_path, monkey
             optimizers[0].param_groups[0]["lr"] = 1e30
         return None
 
-    monkeypatch.setattr(train_module, "_optimizer", spy)
+    monkeypatch.setattr(run_module, "_optimizer", spy)
     config = TrainConfig(data="iris", epochs=5, optimizer="sgd").validate()
     train, validation = iris_splits()
     with np.errstate(all="ignore"), pytest.raises(TrainingDiverged, match="nan|inf"):
@@ -170,7 +165,7 @@ def test_fit_raises_on_divergence_and_keeps_the_last_good_epoch(tmp_path, monkey
             classes=["a", "b", "c"],
             feature_names=FEATURES,
             target_name="species",
-            progress_factory=progress,
+            progress=progress,
         )
     state = badak.load(tmp_path / "checkpoint.npz")
     assert state["epoch"] == 2 and len(state["history"]) == 2
@@ -276,3 +271,78 @@ def test_stratified_split_depends_on_the_seed_only():
 def test_confusion_matrix_counts_true_rows_and_predicted_columns():
     matrix = confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]), 3)
     np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [1, 0, 1]])
+
+
+# ----------------------------------------------------------------------------------------------
+# the loop itself (badak.train.fit), shared by badak.run and badak.sklearn
+# ----------------------------------------------------------------------------------------------
+def iris_loop(seed=0):
+    X, y = load_iris(return_X_y=True)
+    badak.manual_seed(seed)
+    network = badak.nn.MLP(4, [8], 3)
+    optimizer = badak.optim.SGD(network.parameters(), lr=0.1)
+    loader = badak.data.DataLoader(
+        badak.data.TensorDataset(badak.tensor(X), badak.tensor(y)), batch_size=30, shuffle=True
+    )
+    return network, optimizer, loader
+
+
+def test_the_loop_runs_each_epoch_and_reports_it():
+    network, optimizer, loader = iris_loop()
+    rows, bars = [], []
+
+    class Bar:
+        def __init__(self, total, epoch):
+            self.total, self.epoch, self.steps = total, epoch, 0
+            bars.append(self)
+
+        def update(self, n):
+            self.steps += n
+
+        def close(self):
+            self.closed = True
+
+    last = train_module.fit(
+        network, optimizer, loader, 3, end_of_epoch=lambda *row: rows.append(row), progress=Bar
+    )
+    assert last == 3 and [r[0] for r in rows] == [1, 2, 3]
+    assert rows[-1][1] < rows[0][1] and 0 <= rows[-1][2] <= 1  # the loss falls
+    assert [(b.total, b.epoch, b.steps, b.closed) for b in bars] == [
+        (5, e, 5, True) for e in (1, 2, 3)
+    ]
+
+
+def test_end_of_epoch_can_stop_the_loop_and_start_epoch_resumes_the_count():
+    network, optimizer, loader = iris_loop()
+    seen = []
+    last = train_module.fit(
+        network,
+        optimizer,
+        loader,
+        10,
+        start_epoch=4,
+        end_of_epoch=lambda e, *_: seen.append(e) or e == 6,
+    )
+    assert last == 6 and seen == [5, 6]
+
+
+def test_the_loss_function_is_the_callers():
+    network, optimizer, loader = iris_loop()
+    calls = []
+
+    def loss_fn(logits, y):
+        calls.append(logits.shape)
+        return badak.nn.functional.cross_entropy(logits, y) * 2
+
+    loss, _ = train_module.train_epoch(network, optimizer, loader, loss_fn)
+    assert len(calls) == 5 and calls[0] == (30, 3) and loss > 0
+
+
+def test_a_non_finite_loss_stops_the_loop_before_its_step():
+    network, optimizer, loader = iris_loop()
+    before = [p.numpy().copy() for p in network.parameters()]
+    with pytest.raises(TrainingDiverged, match="nan"):
+        train_module.train_epoch(
+            network, optimizer, loader, lambda logits, y: logits.sum() * float("nan")
+        )
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, network.parameters()))

@@ -1,5 +1,6 @@
-"""The jobs behind the command line, through `main(argv)`: training on each kind of data,
-figures with and without matplotlib, evaluate and predict."""
+"""A `badak train` run (badak/run.py) and `evaluate`/`predict` (badak/inference.py), through
+`main(argv)`: training on each kind of data, figures with and without matplotlib, evaluate and
+predict."""
 
 import csv
 import io
@@ -10,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from badak import jobs
+from badak import inference, run
 from badak.classifier import Classifier
 from badak.cli import main
 from badak.data import FASHION_MNIST_CLASSES, IdxData, load_fashion_mnist, sources
@@ -94,13 +95,13 @@ def test_an_idx_folder_trains_with_the_t10k_pair_as_validation(capsys, tmp_path,
     folder.mkdir()
     arrays = write_idx_folder(folder, n_train=60, n_test=15, side=4, gz=True)
     seen = {}
-    real_fit = jobs.fit
+    real_fit = run.train_classifier
 
     def spy(config, train_split, validation, out, **kwargs):
         seen.update(train=train_split, validation=validation)
         return real_fit(config, train_split, validation, out, **kwargs)
 
-    monkeypatch.setattr(jobs, "fit", spy)
+    monkeypatch.setattr(run, "train_classifier", spy)
     _, classifier = train(capsys, tmp_path / "run", "--data", folder, "--epochs", "2")
     classes = sorted({int(v) for a in (arrays[1], arrays[3]) for v in a})
     assert classifier.classes == [str(c) for c in classes]
@@ -321,14 +322,14 @@ def test_predict_out_writes_the_file_atomically(capsys, pets, tmp_path):
     assert temporary_files(tmp_path) == []
 
 
-def test_jobs_predict_and_evaluate_agree_with_the_classifier(pets):
+def test_predict_and_evaluate_agree_with_the_classifier(pets):
     run, data = pets
     classifier = Classifier.load(run / "model.npz")
     features = np.array([[float(v) for v in row[:3]] for row in read_rows(data)[1:]], np.float32)
     expected = np.asarray(classifier.classes)[classifier.predict(features)]
-    text = jobs.predict(run, data)
+    text = inference.predict(run, data)
     assert text.splitlines()[1:] == list(expected)
-    report = jobs.evaluate(run / "model.npz", data)
+    report = inference.evaluate(run / "model.npz", data)
     assert re.fullmatch(
-        r"accuracy=\d\.\d{4} loss=\d\.\d{4} n=90", jobs.format_report(report).split("\n")[0]
+        r"accuracy=\d\.\d{4} loss=\d\.\d{4} n=90", inference.format_report(report).split("\n")[0]
     )
