@@ -157,34 +157,6 @@ def _write_state(out, classifier, optimizer, config, epoch, history):
     checkpoint.write_text(out / "metrics.json", json.dumps({"epochs": history}, indent=1) + "\n")
 
 
-def _optimizer(config, network):
-    if config.optimizer == "adam":
-        return optim.Adam(network.parameters(), lr=config.learning_rate)
-    return optim.SGD(network.parameters(), lr=config.learning_rate, momentum=0.9)
-
-
-def _write_state(out, classifier, optimizer, config, epoch, history):
-    """checkpoint.npz first (what --resume reads), then model.npz and metrics.json."""
-    state = {
-        "model": classifier.network.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "random_state": json.dumps(default_generator().bit_generator.state),
-        "epoch": epoch,
-        "history": history,
-    }
-    checkpoint.save(
-        state,
-        out / "checkpoint.npz",
-        metadata={
-            "kind": "checkpoint",
-            "config": config.to_json(),
-            "classifier": classifier.metadata(),
-        },
-    )
-    classifier.save(out / "model.npz")
-    checkpoint.write_text(out / "metrics.json", json.dumps({"epochs": history}, indent=1) + "\n")
-
-
 def train_classifier(config, train, validation, out, *, classes, feature_names, target_name,
                      resume=False, log=None, progress=None):  # fmt: skip
     """Train a classifier on `train`, checking it on `validation` after every epoch, with the
