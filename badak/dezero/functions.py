@@ -9,11 +9,11 @@ indexing rule, the running statistics of batch_norm) the op is written here, wit
 Variables so that gradients can be differentiated again.
 """
 
-import builtins
+import importlib
 
 from badak import functions as _F
 from badak.device import np
-from badak.dezero.core import Config, Function, Variable, as_array, as_variable
+from badak.dezero.core import Function, as_variable
 from badak.functions.elementwise import Clamp
 from badak.functions.linalg import MatMul as _MatMul
 from badak.functions.reduce import MaskedReduce
@@ -111,11 +111,16 @@ def sum(x, axis=None, keepdims=False):
 
 
 def sum_to(x, shape):
-    """x summed down to `shape`, the inverse of broadcast_to."""
+    """x summed down to `shape`, the inverse of broadcast_to, by DeZero's rule: over x's leading
+    dims and the dims where `shape` is 1 (DeZero's tests also use it where the shapes do not
+    broadcast: (10, 20, 20) to (10,) gives (20,))."""
     x = as_variable(x)
     if x.shape == shape:
         return x
-    return _F.sum_to(x, shape)
+    lead = x.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape) if size == 1)
+    y = _F.sum(x, dims, keepdim=True)
+    return _F.reshape(y, y.shape[lead:]) if lead else y
 
 
 def broadcast_to(x, shape):
@@ -259,180 +264,6 @@ def leaky_relu(x, slope=0.2):
 
 
 # ----------------------------------------------------------------------------------------------
-# losses: mean_squared_error / softmax_cross_entropy / sigmoid_cross_entropy / binary_cross_entropy
-# ----------------------------------------------------------------------------------------------
-def mean_squared_error_simple(x0, x1):
-    x0, x1 = as_variable(x0), as_variable(x1)
-    diff = x0 - x1
-    return sum(diff**2) / len(diff)
-
-
-class MeanSquaredError(Function):
-    """sum((x0 - x1) ** 2) / len(x0 - x1): the squared error summed, divided by the batch size."""
-
-    def forward(self, x0, x1):
-        diff = x0 - x1
-        return (diff**2).sum() / len(diff)
-
-    def backward(self, gy):
-        x0, x1 = self.inputs
-        diff = x0 - x1
-        gx = broadcast_to(gy, diff.shape) * diff * (2.0 / len(diff))
-        return sum_to(gx, x0.shape), sum_to(-gx, x1.shape)
-
-
-def mean_squared_error(x0, x1):
-    return MeanSquaredError()(x0, x1)
-
-
-def softmax_cross_entropy_simple(x, t):
-    """-mean(log(softmax(x))[n, t[n]]), built from softmax, clip (to keep log finite) and log."""
-    x, t = as_variable(x), as_variable(t)
-    N = x.shape[0]
-    p = softmax(x)
-    p = clip(p, 1e-15, 1.0)
-    log_p = log(p)
-    tlog_p = log_p[np.arange(N), t.data]
-    return -1 * sum(tlog_p) / N
-
-
-def softmax_cross_entropy(x, t):
-    """Mean over the batch of -log softmax(x)[n, t[n]]; x (N, C), t N class indices (any shape).
-
-    badak's fused cross_entropy: accurate for confident rows, gradient (softmax(x) - onehot) / N.
-    """
-    t = t.data if isinstance(t, Variable) else np.asarray(t)
-    return _F.cross_entropy(as_variable(x), t.ravel())
-
-
-def sigmoid_cross_entropy(x, t):
-    """Binary cross-entropy of sigmoid(x) against t, summed and divided by len(x)."""
-    if x.ndim != t.ndim:
-        t = t.reshape(*x.shape)
-    x, t = as_variable(x), as_variable(t)
-    N = len(x)
-    p = sigmoid(x)
-    p = clip(p, 1e-15, 1.0)
-    tlog_p = t * log(p) + (1 - t) * log(1 - p)
-    return -1 * sum(tlog_p) / N
-
-
-def binary_cross_entropy(p, t):
-    """Binary cross-entropy of probabilities p against t, summed and divided by len(t)."""
-    if p.ndim != t.ndim:
-        t = t.reshape(*p.shape)
-    N = len(t)
-    p = clip(p, 1e-15, 0.999)
-    tlog_p = t * log(p) + (1 - t) * log(1 - p)
-    return -1 * sum(tlog_p) / N
-
-
-# ----------------------------------------------------------------------------------------------
-# accuracy / dropout / batch_norm / embed_id
-# ----------------------------------------------------------------------------------------------
-def accuracy(y, t):
-    """Fraction of rows whose argmax is t; not differentiable."""
-    y, t = as_variable(y), as_variable(t)
-    pred = y.data.argmax(axis=1).reshape(t.shape)
-    return Variable(as_array((pred == t.data).mean()))
-
-
-def dropout(x, dropout_ratio=0.5):
-    """In training (Config.train), zero each element with probability dropout_ratio and scale the
-    rest by 1 / (1 - dropout_ratio); the mask comes from NumPy's global RNG, as in DeZero."""
-    x = as_variable(x)
-    if not Config.train:
-        return x
-    mask = np.random.rand(*x.shape) > dropout_ratio
-    scale = np.array(1.0 - dropout_ratio).astype(x.dtype)
-    return x * mask / scale
-
-
-class BatchNorm(Function):
-    """gamma * (x - mean) / sqrt(var + eps) + beta over the batch (and H, W for 4-D x).
-
-    In training the batch's statistics are used and the running `mean` and `var` arrays are
-    updated in place (var with the unbiased estimate); in test mode the running ones are used.
-    """
-
-    def __init__(self, mean, var, decay, eps):
-        self.avg_mean = mean
-        self.avg_var = var
-        self.decay = decay
-        self.eps = eps
-        self.inv_std = None
-
-    def forward(self, x, gamma, beta):
-        if x.ndim not in (2, 4):
-            raise ValueError(f"batch_norm: expected x of 2 or 4 dims, got shape {x.shape}")
-        x_shape = x.shape
-        if x.ndim == 4:  # (N, C, H, W) -> (N*H*W, C)
-            x = x.transpose(0, 2, 3, 1).reshape(-1, x_shape[1])
-        self.train = Config.train
-        if self.train:
-            mean = x.mean(axis=0)
-            var = x.var(axis=0)
-            self.inv_std = 1 / np.sqrt(var + self.eps)
-            xc = (x - mean) * self.inv_std
-            m = x.size // gamma.size
-            adjust = m / builtins.max(m - 1.0, 1.0)  # unbiased variance
-            self.avg_mean *= self.decay
-            self.avg_mean += (1 - self.decay) * mean
-            self.avg_var *= self.decay
-            self.avg_var += (1 - self.decay) * adjust * var
-        else:
-            self.inv_std = 1 / np.sqrt(self.avg_var + self.eps)
-            xc = (x - self.avg_mean) * self.inv_std
-        y = gamma * xc + beta
-        if len(x_shape) == 4:
-            N, C, H, W = x_shape
-            y = y.reshape(N, H, W, C).transpose(0, 3, 1, 2)
-        return y
-
-    def backward(self, gy):
-        x, gamma, _ = self.inputs
-        shape = gy.shape
-        if gy.ndim == 4:
-            N, C, H, W = shape
-            gy = gy.transpose(0, 2, 3, 1).reshape(-1, C)
-            x = x.transpose(0, 2, 3, 1).reshape(-1, C)
-        batch_size = len(gy)
-        if self.train:  # the statistics again, as Variables of x: gradients of gradients hold
-            centred = x - sum(x, axis=0) / batch_size
-            inv_std = (sum(centred * centred, axis=0) / batch_size + self.eps) ** -0.5
-            xc = centred * inv_std
-        else:
-            inv_std = self.inv_std
-            xc = (x - self.avg_mean) * inv_std
-        gbeta = sum(gy, axis=0)
-        ggamma = sum(xc * gy, axis=0)
-        if self.train:  # the batch statistics depend on x too
-            gx = gy - gbeta / batch_size - xc * ggamma / batch_size
-        else:
-            gx = gy
-        gx = gx * (gamma * inv_std)
-        if len(shape) == 4:
-            gx = gx.reshape(N, H, W, C).transpose(0, 3, 1, 2)
-        return gx, ggamma, gbeta
-
-
-def batch_norm(x, gamma, beta, mean, var, decay=0.9, eps=2e-5):
-    """Batch normalisation; `mean` and `var` are the running statistics (arrays, updated in
-    place in training). Shapes: x (N, C) or (N, C, H, W); gamma, beta, mean, var (C,)."""
-    mean = mean.data if isinstance(mean, Variable) else mean
-    var = var.data if isinstance(var, Variable) else var
-    return BatchNorm(mean, var, decay, eps)(x, gamma, beta)
-
-
-batch_nrom = batch_norm  # DeZero's spelling
-
-
-def embed_id(x, W):
-    """The rows of W named by the indices x."""
-    return get_item(W, x)
-
-
-# ----------------------------------------------------------------------------------------------
 # max / min / clip
 # ----------------------------------------------------------------------------------------------
 class Max(MaskedReduce):
@@ -522,30 +353,32 @@ def pow(x, c):
 
 
 # ----------------------------------------------------------------------------------------------
-# conv2d / deconv2d / im2col / col2im / pooling, from functions_conv as DeZero re-exports them.
-# Imported on first use: functions_conv itself imports this module.
+# The convolutions (functions_conv, as DeZero re-exports them) and the losses and layers' helpers
+# (functions_loss): imported on first use, since both modules build on this one.
 # ----------------------------------------------------------------------------------------------
-_CONV_NAMES = (
-    "conv2d",
-    "deconv2d",
-    "conv2d_simple",
-    "im2col",
-    "col2im",
-    "pooling_simple",
-    "pooling",
-    "average_pooling",
-)
+_ELSEWHERE = {
+    **dict.fromkeys(
+        ["conv2d", "deconv2d", "conv2d_simple", "im2col", "col2im", "pooling_simple", "pooling",
+         "average_pooling"],
+        "functions_conv",
+    ),
+    **dict.fromkeys(
+        ["mean_squared_error_simple", "MeanSquaredError", "mean_squared_error",
+         "softmax_cross_entropy_simple", "softmax_cross_entropy", "sigmoid_cross_entropy",
+         "binary_cross_entropy", "accuracy", "dropout", "batch_norm", "batch_nrom", "embed_id"],
+        "functions_loss",
+    ),
+}  # fmt: skip
 
 
 def __getattr__(name):
-    if name in _CONV_NAMES:
-        from badak.dezero import functions_conv
-
-        value = getattr(functions_conv, name)
+    if name in _ELSEWHERE:
+        module = importlib.import_module(f"badak.dezero.{_ELSEWHERE[name]}")
+        value = getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_CONV_NAMES))
+    return sorted(set(globals()) | set(_ELSEWHERE))

@@ -10,6 +10,7 @@ from badak.functions.activation import (
     softmax,
     tanh,
 )
+from badak.functions.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from badak.functions.cross_entropy import cross_entropy
 from badak.functions.elementwise import (
     abs,
@@ -49,6 +50,14 @@ from badak.functions.losses import (
     nll_loss,
     one_hot,
 )
+from badak.functions.normalization import batch_norm, group_norm, layer_norm
+from badak.functions.pooling import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from badak.functions.reduce import amax, amin, argmax, argmin, max, mean, min, sum
 from badak.functions.shape import (
     as_index,
@@ -57,6 +66,7 @@ from badak.functions.shape import (
     concatenate,
     flatten,
     get_item,
+    pad,
     permute,
     reshape,
     squeeze,
@@ -69,12 +79,14 @@ from badak.functions.shape import (
 )
 
 __all__ = [
-    "abs", "add", "amax", "amin", "argmax", "argmin", "as_index", "binary_cross_entropy",
+    "abs", "adaptive_avg_pool2d", "add", "amax", "amin", "argmax", "argmin", "as_index",
+    "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cast", "cat", "clamp", "clip", "clone",
-    "concatenate", "cos", "cross_entropy", "div", "dropout", "eq", "exp", "flatten", "ge",
-    "get_item", "gt", "kl_div", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
-    "logsumexp", "lt", "matmul", "max", "maximum", "mean", "min", "minimum", "mse_loss", "mul",
-    "ne", "neg", "nll_loss", "one_hot", "permute", "pow", "relu", "reshape", "sigmoid", "sign",
-    "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose",
-    "unbroadcast", "unsqueeze", "view", "where",
+    "concatenate", "conv1d", "conv2d", "conv_transpose2d", "cos", "cross_entropy", "div", "dropout",
+    "eq", "exp", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "kl_div", "layer_norm",
+    "le", "leaky_relu", "linear", "log", "log1p", "log_softmax", "logsumexp", "lt", "matmul", "max",
+    "max_pool1d", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg",
+    "nll_loss", "one_hot", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sign", "sin",
+    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose",
+    "unbroadcast", "unfold", "unsqueeze", "view", "where"
 ]  # fmt: skip

@@ -8,7 +8,7 @@ import math
 
 from badak.autograd import Function
 from badak.device import np
-from badak.functions._args import normalize_dims, shape_arg
+from badak.functions._args import normalize_dims, shape_arg, shape_of
 from badak.tensor import Tensor
 
 
@@ -286,3 +286,60 @@ def stack(tensors, dim=0):
     if len(shapes) != 1:
         raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
     return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+class ConstantPad(Function):
+    def forward(self, x, widths, value):
+        self.inner = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value)
+
+    def backward(self, grad):
+        return (get_item(grad, self.inner),)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """input padded (or, for negative widths, cropped) along its last dims.
+
+    Args:
+        pad: (before, after) widths from the last dim backwards: (left, right) pads the last
+            dim, (left, right, top, bottom) the last two, and so on.
+        mode: 'constant' (filled with `value`, default 0), 'reflect', 'replicate', 'circular'.
+    Returns:
+        input's shape with each padded dim grown by before + after.
+    Matches torch.nn.functional.pad.
+    """
+    shape = shape_of(input)
+    pad = tuple(pad)
+    if len(pad) % 2 or len(pad) // 2 > len(shape) or not all(isinstance(p, int) for p in pad):
+        raise ValueError(
+            f"pad: expected an even number of ints, at most 2 per dim of a tensor of shape "
+            f"{shape}, got {pad}"
+        )
+    pairs = [(0, 0)] * (len(shape) - len(pad) // 2) + [
+        (pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)
+    ]
+    if any(n + before + after < 0 for n, (before, after) in zip(shape, pairs)):
+        raise ValueError(f"pad: widths {pad} crop a tensor of shape {shape} below zero size")
+    crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(shape, pairs))
+    widths = tuple((max(b, 0), max(a, 0)) for b, a in pairs)
+    x = get_item(input, crop) if any(b < 0 or a < 0 for b, a in pairs) else input
+    if mode == "constant":
+        fill = 0 if value is None else value
+        return ConstantPad()(x, widths=widths, value=fill)
+    if mode not in _PAD_MODES:
+        raise ValueError(
+            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
+        )
+    # Each output position reads one input position: the index maps NumPy's own padding makes
+    # of arange, so the gradient scatters back through indexing.
+    sizes = shape_of(x)
+    if mode == "reflect" and any(max(w) >= n for n, w in zip(sizes, widths) if max(w)):
+        raise ValueError(f"pad: reflect padding {pad} must be smaller than the dims {sizes}")
+    maps = [
+        np.pad(np.arange(n), w, mode=_PAD_MODES[mode]) if max(w) else np.arange(n)
+        for n, w in zip(sizes, widths)
+    ]
+    return get_item(x, np.ix_(*maps))

@@ -10,6 +10,7 @@ from badak.functions.activation import (
     softmax,
     tanh,
 )
+from badak.functions.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from badak.functions.cross_entropy import cross_entropy
 from badak.functions.linalg import linear
 from badak.functions.linear_cross_entropy import linear_cross_entropy
@@ -21,23 +22,20 @@ from badak.functions.losses import (
     nll_loss,
     one_hot,
 )
+from badak.functions.normalization import batch_norm, group_norm, layer_norm
+from badak.functions.pooling import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from badak.functions.shape import pad
 
 __all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "dropout",
-    "kl_div",
-    "leaky_relu",
-    "linear",
-    "linear_cross_entropy",
-    "log_softmax",
-    "logsumexp",
-    "mse_loss",
-    "nll_loss",
-    "one_hot",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "tanh",
-]
+    "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
+    "dropout", "fold", "group_norm", "kl_div", "layer_norm", "leaky_relu", "linear",
+    "linear_cross_entropy", "log_softmax", "logsumexp", "max_pool1d", "max_pool2d", "mse_loss",
+    "nll_loss", "one_hot", "pad", "relu", "sigmoid", "softmax", "tanh", "unfold"
+]  # fmt: skip
