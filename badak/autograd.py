@@ -231,6 +231,57 @@ _FREED_MESSAGE = (
 )
 
 
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate the gradients of `tensors`, weighted by `grad_tensors`, into every leaf's
+    `.grad`, as torch.autograd.backward (and Tensor.backward, for one tensor).
+
+    Args:
+        tensors: a Tensor or a sequence of them.
+        grad_tensors: the upstream gradient of each, shaped like it; may be omitted (None) for
+            a one-element tensor.
+        retain_graph: keep the graph for another backward (defaults to `create_graph`).
+        create_graph: record the backward itself, so that gradients can be differentiated.
+    """
+    if isinstance(tensors, Tensor):
+        tensors, grad_tensors = [tensors], [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    pairs = list(zip(tensors, grad_tensors, strict=True))
+    for i, (tensor, gradient) in enumerate(pairs):
+        last = i == len(pairs) - 1  # earlier ones keep the graph the later ones may share
+        backward_from(tensor, gradient, retain_graph or not last, create_graph)
+
+
+def backward_from(tensor, gradient=None, retain_graph=None, create_graph=False):
+    """backward for one tensor (Tensor.backward): its upstream gradient checked, then sent."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
+    data = tensor._data
+    if gradient is None:
+        if data.size != 1:
+            raise RuntimeError(
+                f"backward: gradient can be omitted only for a one-element tensor, "
+                f"got shape {tensor.shape}"
+            )
+        gradient = np.ones_like(data) if data.ndim else np.array(1, data.dtype)
+    elif isinstance(gradient, Tensor):
+        gradient = gradient if create_graph else gradient._data
+    else:
+        gradient = np.asarray(gradient, dtype=data.dtype)
+    if tuple(gradient.shape) != data.shape:
+        raise RuntimeError(
+            f"backward: gradient has shape {tuple(gradient.shape)}, "
+            f"expected the tensor's shape {tensor.shape}"
+        )
+    if create_graph and not isinstance(gradient, Tensor):
+        gradient = type(tensor)._from_array(gradient)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(tensor, gradient, retain_graph, create_graph)
+
+
 def backward_order(root):
     """The Functions reachable from Function `root`, each before every Function that produced
     its inputs: the order in which backward visits them.

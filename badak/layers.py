@@ -10,6 +10,7 @@ and `sigmoid` cannot overflow.
 Shapes: N batch, D features, H outputs of a layer, C classes.
 """
 
+from badak import functions
 from badak.device import np
 
 __all__ = [
@@ -19,28 +20,28 @@ __all__ = [
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)) elementwise, without overflow for large |x|. Shape: same as x."""
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))  # exp of a non-positive number: at most 1
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + exp(-x)) elementwise (badak.functions.sigmoid, which cannot overflow).
+    Shape: same as x."""
+    return functions.sigmoid(_floating(x))
 
 
 def relu(x):
-    """max(0, x) elementwise. Shape: same as x."""
-    return np.maximum(0, x)
+    """max(0, x) elementwise (badak.functions.relu). Shape: same as x."""
+    return functions.relu(np.asarray(x))
 
 
 def softmax(x):
-    """exp(x) / sum(exp(x)) along the last axis: a (C,) vector, or each row of an (N, C) batch.
-
-    The row maximum is subtracted first (softmax does not change, exp cannot overflow). The
-    book's version transposes a 2-D batch and reduces along axis 0; keepdims on the last axis
-    does the same.
+    """exp(x) / sum(exp(x)) along the last axis: a (C,) vector, or each row of an (N, C) batch
+    (badak.functions.softmax: the row maximum is subtracted first, so exp cannot overflow). The
+    book's version transposes a 2-D batch and reduces along axis 0; the last axis does the same.
     """
+    return functions.softmax(_floating(x), -1)
+
+
+def _floating(x):
+    """x as an array of a floating dtype (integer input computes in float64, as NumPy's would)."""
     x = np.asarray(x)
-    shifted = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def _labels(who, y, t):
@@ -252,7 +253,8 @@ class Dropout:
 
 
 class BatchNormalization:
-    """Batch normalisation over the batch axis (the book's BatchNormalization).
+    """Batch normalisation over the batch axis (the book's BatchNormalization, with the book's
+    own backward and running statistics: its biased variance, unlike badak.functions.batch_norm).
 
         out = gamma * (x - mean) / sqrt(var + 1e-6) + beta
 

@@ -5,7 +5,7 @@ subclass may change is gathered under "hooks" below.
 """
 
 from badak import dtypes
-from badak.device import CPU, device, np
+from badak.device import CPU, np
 
 
 class Tensor:
@@ -105,37 +105,9 @@ class Tensor:
             self.grad_fn._output_retained = True
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`.
-
-        Args:
-            gradient: the upstream gradient, shaped like self; may be omitted for one element.
-            retain_graph: keep the graph for another backward (defaults to `create_graph`).
-            create_graph: record the backward itself, so that gradients can be differentiated.
-        """
-        if not self.requires_grad:
-            raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
-        data = self._data
-        if gradient is None:
-            if data.size != 1:
-                raise RuntimeError(
-                    f"backward: gradient can be omitted only for a one-element tensor, "
-                    f"got shape {self.shape}"
-                )
-            gradient = np.ones_like(data) if data.ndim else np.array(1, data.dtype)
-        elif isinstance(gradient, Tensor):
-            gradient = gradient if create_graph else gradient._data
-        else:
-            gradient = np.asarray(gradient, dtype=data.dtype)
-        if tuple(gradient.shape) != data.shape:
-            raise RuntimeError(
-                f"backward: gradient has shape {tuple(gradient.shape)}, "
-                f"expected the tensor's shape {self.shape}"
-            )
-        if create_graph and not isinstance(gradient, Tensor):
-            gradient = type(self)._from_array(gradient)
-        if retain_graph is None:
-            retain_graph = create_graph
-        autograd.run_backward(self, gradient, retain_graph, create_graph)
+        """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`
+        (badak.autograd.backward)."""
+        autograd.backward_from(self, gradient, retain_graph, create_graph)
 
     def detach(self):
         """A tensor sharing this one's array, outside any graph."""
@@ -161,56 +133,41 @@ class Tensor:
         return F.clone(self)
 
     # --- in-place updates (of parameters, under no_grad or on .data) ----------------------
-    def _check_in_place(self, op):
-        if self.requires_grad and autograd._GradMode.enabled:
-            raise RuntimeError(
-                f"{op}: in-place update of a tensor that requires grad; "
-                "do it under badak.no_grad() or on .data"
-            )
-
-    def _in_place(self, op, update, other):
-        self._check_in_place(op)
-        update(self._data, other._data if isinstance(other, Tensor) else other, out=self._data)
-        return self
-
     def add_(self, other, *, alpha=1):
-        return self._in_place("add_", np.add, other if alpha == 1 else other * alpha)
+        return F.add_(self, other, alpha)
 
     def sub_(self, other, *, alpha=1):
-        return self._in_place("sub_", np.subtract, other if alpha == 1 else other * alpha)
+        return F.sub_(self, other, alpha)
 
     def mul_(self, other):
-        return self._in_place("mul_", np.multiply, other)
+        return F.mul_(self, other)
 
     def div_(self, other):
-        return self._in_place("div_", np.true_divide, other)
+        return F.div_(self, other)
 
     def copy_(self, source):
-        self._check_in_place("copy_")
-        self._data[...] = source._data if isinstance(source, Tensor) else source
-        return self
+        return F.copy_(self, source)
 
     def fill_(self, value):
-        return self.copy_(value)
+        return F.fill_(self, value)
 
     def zero_(self):
-        return self.copy_(0)
+        return F.zero_(self)
 
     def __iadd__(self, other):
-        return self._in_place("+=", np.add, other)
+        return F.update_(self, "+=", np.add, other)
 
     def __isub__(self, other):
-        return self._in_place("-=", np.subtract, other)
+        return F.update_(self, "-=", np.subtract, other)
 
     def __imul__(self, other):
-        return self._in_place("*=", np.multiply, other)
+        return F.update_(self, "*=", np.multiply, other)
 
     def __itruediv__(self, other):
-        return self._in_place("/=", np.true_divide, other)
+        return F.update_(self, "/=", np.true_divide, other)
 
     def __setitem__(self, index, value):
-        self._check_in_place("__setitem__")
-        self._data[F.as_index(index)] = value._data if isinstance(value, Tensor) else value
+        F.set_item_(self, index, value)
 
     # --- device and dtype -----------------------------------------------------------------
     @property
@@ -221,25 +178,7 @@ class Tensor:
         return self
 
     def to(self, *args, **kwargs):
-        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`: this tensor
-        when nothing changes, else a converted copy that stays in the graph."""
-        target = dict(kwargs)
-        for arg in args:
-            if isinstance(arg, Tensor):
-                target.setdefault("dtype", arg.dtype)
-            elif isinstance(arg, (str, device)):
-                target.setdefault("device", arg)
-            else:
-                target.setdefault("dtype", arg)
-        unknown = set(target) - {"dtype", "device", "non_blocking", "copy"}
-        if unknown:
-            raise TypeError(f"to: unexpected arguments {sorted(unknown)}")
-        if target.get("device") is not None:
-            device(target["device"])  # raises for a device badak cannot serve
-        dtype = target.get("dtype")
-        if dtype is None or np.dtype(dtype) == self._data.dtype:
-            return F.clone(self) if target.get("copy") else self
-        return F.cast(self, np.dtype(dtype))
+        return F.to(self, *args, **kwargs)
 
     def type(self, dtype):
         return self.to(dtype)

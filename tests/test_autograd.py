@@ -341,3 +341,10 @@ def test_backward_order_lists_each_function_before_the_ones_that_made_its_inputs
     y = b.sum()
     order = badak.autograd.backward_order(y.grad_fn)
     assert order[0] is y.grad_fn and order[-1] is a.grad_fn and len(order) == 3
+
+
+def test_autograd_backward_takes_several_tensors_sharing_a_graph():
+    x = leaf([1.0, 2.0])
+    a = x * x
+    badak.autograd.backward([a.sum(), (a * 3).sum()], [None, badak.tensor(2.0)])
+    close(x.grad, 2 * x.numpy() + 2 * 3 * 2 * x.numpy())

@@ -213,3 +213,16 @@ def test_get_params_set_params_and_clone():
     copy = clone(model)
     assert copy.get_params() == model.get_params()
     assert not hasattr(copy, "coefs_")
+
+
+def test_the_l2_penalty_is_one_op_with_the_squared_norms_gradient():
+    import badak
+    from badak.gradcheck import gradcheck
+    from badak.sklearn import _SquaredNorm
+
+    rng = np.random.default_rng(0)
+    weights = [badak.tensor(rng.standard_normal(s), requires_grad=True) for s in ((3, 4), (2,))]
+    penalty = _SquaredNorm()(*weights)
+    expected = sum((w.numpy() ** 2).sum() for w in weights)
+    assert np.isclose(penalty.item(), expected, rtol=1e-12)
+    assert gradcheck(lambda a, b: _SquaredNorm()(a, b), weights)

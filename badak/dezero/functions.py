@@ -200,15 +200,14 @@ def linear(x, W, b=None):
 
 
 def linear_simple(x, W, b=None):
-    """linear built from matmul and +.
-
-    DeZero drops the product's array here (`t.data = None`); badak's engine checks each gradient
-    against its variable's shape, so the array is kept.
-    """
+    """linear built from matmul and +; as in DeZero, the product's array is freed once the sum
+    is formed (the sum's backward does not need it)."""
     t = matmul(x, W)
     if b is None:
         return t
-    return t + b
+    y = t + b
+    t.data = None
+    return y
 
 
 # ----------------------------------------------------------------------------------------------

@@ -91,7 +91,9 @@ def accuracy(y, t):
 
 def dropout(x, dropout_ratio=0.5):
     """In training (Config.train), zero each element with probability dropout_ratio and scale the
-    rest by 1 / (1 - dropout_ratio); the mask comes from NumPy's global RNG, as in DeZero."""
+    rest by 1 / (1 - dropout_ratio); the mask comes from NumPy's global RNG, as in DeZero.
+
+    badak.functions.dropout draws from badak's generator; DeZero's programs seed NumPy's."""
     x = as_variable(x)
     if not Config.train:
         return x

@@ -17,6 +17,7 @@ import math
 
 from badak.device import np
 from badak.dezero.core import Parameter, Variable
+from badak.kernels.update import add_scaled_
 from badak.tensor import Tensor
 
 
@@ -27,7 +28,7 @@ def _scalar(value, array):
 
 def _grad_array(param):
     grad = param.grad
-    return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+    return grad.numpy() if isinstance(grad, Tensor) else np.asarray(grad)
 
 
 class Optimizer:
@@ -127,11 +128,14 @@ class SGD(Optimizer):
         self.lr = lr
 
     def update_one(self, param):
-        param.data -= _scalar(self.lr, param.data) * _grad_array(param)
+        add_scaled_(param.data, _scalar(-self.lr, param.data), _grad_array(param))  # optim.SGD's
 
 
 class MomentumSGD(Optimizer):
-    """Gradient descent with momentum:  v = momentum * v - lr * grad;  param += v."""
+    """Gradient descent with momentum:  v = momentum * v - lr * grad;  param += v.
+
+    DeZero's formula (optim.SGD's momentum is PyTorch's, v = momentum v + grad; param -= lr v):
+    the same steps in exact arithmetic, the book's digits in floating point."""
 
     def __init__(self, lr=0.01, momentum=0.9):
         super().__init__()
@@ -211,7 +215,8 @@ class Adam(Optimizer):
         m += (1 - beta1) * (grad - m);  v += (1 - beta2) * (grad^2 - v)
         lr = alpha * sqrt(1 - beta2^t) / (1 - beta1^t);  param -= lr * m / (sqrt(v) + eps)
 
-    t counts calls to update(), starting at 1 for the first.
+    t counts calls to update(), starting at 1 for the first. DeZero's formula: eps is added
+    to sqrt(v) before the bias correction (optim.Adam, PyTorch's, adds it after).
     """
 
     def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8):

@@ -39,7 +39,19 @@ from badak.functions.elementwise import (
     sin,
     sqrt,
     sub,
+    to,
     where,
+)
+from badak.functions.in_place import (
+    add_,
+    copy_,
+    div_,
+    fill_,
+    mul_,
+    set_item_,
+    sub_,
+    update_,
+    zero_,
 )
 from badak.functions.linalg import linear, matmul
 from badak.functions.losses import (
@@ -79,14 +91,15 @@ from badak.functions.shape import (
 )
 
 __all__ = [
-    "abs", "adaptive_avg_pool2d", "add", "amax", "amin", "argmax", "argmin", "as_index",
+    "abs", "adaptive_avg_pool2d", "add", "add_", "amax", "amin", "argmax", "argmin", "as_index",
     "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "broadcast_to", "cast", "cat", "clamp", "clip", "clone",
-    "concatenate", "conv1d", "conv2d", "conv_transpose2d", "cos", "cross_entropy", "div", "dropout",
-    "eq", "exp", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "kl_div", "layer_norm",
-    "le", "leaky_relu", "linear", "log", "log1p", "log_softmax", "logsumexp", "lt", "matmul", "max",
-    "max_pool1d", "max_pool2d", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg",
-    "nll_loss", "one_hot", "pad", "permute", "pow", "relu", "reshape", "sigmoid", "sign", "sin",
-    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose",
-    "unbroadcast", "unfold", "unsqueeze", "view", "where"
+    "concatenate", "conv1d", "conv2d", "conv_transpose2d", "copy_", "cos", "cross_entropy", "div",
+    "div_", "dropout", "eq", "exp", "fill_", "flatten", "fold", "ge", "get_item", "group_norm",
+    "gt", "kl_div", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
+    "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean", "min",
+    "minimum", "mse_loss", "mul", "mul_", "ne", "neg", "nll_loss", "one_hot", "pad", "permute",
+    "pow", "relu", "reshape", "set_item_", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze",
+    "stack", "sub", "sub_", "sum", "sum_to", "tanh", "to", "transpose", "unbroadcast", "unfold",
+    "unsqueeze", "update_", "view", "where", "zero_"
 ]  # fmt: skip

@@ -6,7 +6,7 @@ abs'(0) = 0, clamp passes the gradient at its bounds.
 """
 
 from badak.autograd import Function
-from badak.device import np
+from badak.device import device, np
 from badak.functions._args import const
 from badak.functions.shape import unbroadcast
 from badak.tensor import Tensor
@@ -326,6 +326,28 @@ def cast(x, dtype):
     if isinstance(x, Tensor) and dtype.kind not in "fc":
         return x._result_type()._from_array(x._data.astype(dtype))
     return Cast()(x, dtype=dtype)
+
+
+def to(x, *args, **kwargs):
+    """`to(x, dtype)`, `to(x, device)`, `to(x, device, dtype)` or `to(x, other_tensor)`: x when
+    nothing changes, else a converted copy that stays in the graph (Tensor.to)."""
+    target = dict(kwargs)
+    for arg in args:
+        if isinstance(arg, Tensor):
+            target.setdefault("dtype", arg.dtype)
+        elif isinstance(arg, (str, device)):
+            target.setdefault("device", arg)
+        else:
+            target.setdefault("dtype", arg)
+    unknown = set(target) - {"dtype", "device", "non_blocking", "copy"}
+    if unknown:
+        raise TypeError(f"to: unexpected arguments {sorted(unknown)}")
+    if target.get("device") is not None:
+        device(target["device"])  # raises for a device badak cannot serve
+    dtype = target.get("dtype")
+    if dtype is None or np.dtype(dtype) == np.asarray(_plain(x)).dtype:
+        return clone(x) if target.get("copy") else x
+    return cast(x, dtype)
 
 
 def clone(x):

@@ -226,3 +226,16 @@ BAD_CALLS = [
 def test_bad_input_raises_value_error_naming_the_function(name, call):
     with pytest.raises(ValueError, match=f"^{name}:"):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normalize_backward_on_arrays_gives_the_formulas_bits(dtype):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((8, 3, 5)).astype(dtype)
+    upstream = badak.tensor(rng.standard_normal((8, 3, 5)).astype(dtype))
+    grads = []
+    for create_graph in (False, True):  # the kept statistics, then the formula on Tensors
+        leaf = badak.tensor(x, requires_grad=True)
+        normalize(leaf, (0, 2)).backward(upstream, create_graph=create_graph)
+        grads.append(leaf.grad.numpy())
+    assert np.array_equal(grads[0], grads[1])
