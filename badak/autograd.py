@@ -133,7 +133,10 @@ class Function:
     # and `output` are the Tensors, as a reader of the graph expects.
     _graph_backward = True
     _output_retained = False  # set by Tensor.retain_grad on the output's creator
-    backward_arrays = None  # optional: backward's formula evaluated on arrays by a kernel
+    # Optional method backward_arrays(grad): backward's formula evaluated on arrays by a kernel,
+    # with the formula's bits; the engine calls it where backward would get arrays, and runs
+    # backward itself where it returns None (the kernel does not take those arrays).
+    backward_arrays = None
 
     def __call__(self, *args, **kwargs):
         # One pass over the arguments: Tensors give arrays; Python scalars take the first
