@@ -10,13 +10,14 @@ import badak.nn.functional as F
 from badak import kernels
 from badak.kernels import cross_entropy as kernel
 from badak.kernels import cross_entropy_numba as compiled
+from badak.kernels import row_pass_ir
 
 
 @numba.njit
 def exp_row(x, out):
     """out = exp(x) by the kernel's pass (x <= 0): a vector body and a scalar tail."""
-    body = x.shape[0] // compiled._LANES * compiled._LANES
-    compiled._row_pass(x, np.float32(0), out, x, x, x, np.float32(0), 0, body)
+    body = x.shape[0] // row_pass_ir.LANES * row_pass_ir.LANES
+    row_pass_ir.row_pass(x, np.float32(0), out, x, x, x, np.float32(0), 0, body)
 
 
 def numpy_then_compiled(monkeypatch, run):
