@@ -10,6 +10,7 @@ Variables so that gradients can be differentiated again.
 """
 
 import importlib
+import inspect
 
 from badak import functions as _F
 from badak.device import np
@@ -381,3 +382,10 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_ELSEWHERE))
+
+
+# `from dezero.functions import *` gives every function, the lazily imported ones too.
+__all__ = sorted(
+    {n for n, v in globals().items() if not n.startswith("_") and not inspect.ismodule(v)}
+    | set(_ELSEWHERE)
+)

@@ -330,3 +330,10 @@ def test_conv_functions_are_reexported_and_unknown_names_raise():
 def test_transpose_rejects_axes_that_are_not_a_permutation():
     with pytest.raises(ValueError, match="transpose"):
         F.transpose(var(2, 3), (0, 0))
+
+
+def test_a_star_import_gives_every_function_the_lazy_ones_too():
+    names = {}
+    exec("from badak.dezero.functions import *", names)
+    assert {"conv2d", "pooling", "softmax_cross_entropy", "dropout", "sigmoid"} <= set(names)
+    assert "np" not in names
