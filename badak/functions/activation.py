@@ -43,7 +43,7 @@ class Sigmoid(Function):
             return y
         # 1 / (1 + exp(-x)) keeps its relative accuracy everywhere; where exp(-x) overflows to
         # inf the result is 0, the correctly rounded value, so the overflow is not an error.
-        y = np.negative(x)
+        y = np.negative(x, out=np.empty_like(x))  # an array also where x is 0-d
         with np.errstate(over="ignore"):
             np.exp(y, out=y)
         y += const(1, y)

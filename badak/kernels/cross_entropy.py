@@ -113,6 +113,10 @@ def softmax_cross_entropy(rows, target, class_weight, hard, smooth, gradient=Non
     """
     n_rows, n_classes = rows.shape
     dtype = rows.dtype
+    if n_rows == 0:  # no row to read or write
+        terms = RowTerms(np.empty(0, dtype), np.empty(0, dtype))
+        terms.weighted_shift = None if smooth is None else np.empty(0, dtype)
+        return terms
     compiled = kernels.compiled("cross_entropy_numba")  # takes C-contiguous float32
     if (
         compiled is not None

@@ -119,6 +119,8 @@ def _write_gradient_row(out, current, factor, smooth, weight, with_smoothing, t,
 def _rows(rows, target, weight, hard, smooth, gradient, with_gradient, with_smoothing,
           normalizer, target_shift, weighted_shift):  # fmt: skip
     n_rows, n_classes = rows.shape
+    if n_rows == 0 or n_classes == 0:  # the pipelined pass would store row -1's gradient
+        return
     weight_sum = _sum(weight)
     scratch = np.empty((2, n_classes), np.float32)
     streaming = with_gradient and not with_smoothing  # row i - 1's gradient goes out in pass i
@@ -205,6 +207,8 @@ def _short_rows(rows, target, weight, hard, smooth, gradient, with_gradient, wit
     """_rows for short rows: per row a maximum, then exp and the sums in one vectorised loop.
     Written on 2-D indices: a row view per row costs more than a short row's arithmetic."""
     n_rows, n_classes = rows.shape
+    if n_rows == 0 or n_classes == 0:
+        return
     weight_sum = _sum(weight)
     scratch = np.empty(n_classes, np.float32)
     for i in range(n_rows):

@@ -247,3 +247,29 @@ def test_a_nan_row_a_second_backward_and_a_non_class_target_in_the_common_case(m
     np.testing.assert_allclose(ignored.item(), expected.item(), rtol=1e-6)
     with pytest.raises(IndexError, match=r"target\[4\] = 10"):
         F.cross_entropy(badak.tensor(x), badak.tensor([0, 1, 2, 3, 10]))
+
+
+@pytest.mark.parametrize("n_classes", [5, 300])  # the short rows' loop, and the streaming one
+@pytest.mark.parametrize("with_smoothing", [False, True])
+def test_no_row_means_no_read_or_write_outside_the_arrays(n_classes, with_smoothing):
+    # The arrays are empty views in the middle of larger buffers, whose other rows must survive.
+    buffer = np.full((3, n_classes), 7.0, np.float32)
+    rows, gradient = np.zeros((3, n_classes), np.float32)[1:1], buffer[1:1]
+    empty = np.zeros(0, np.float32)
+    compiled.softmax_cross_entropy(
+        rows, np.zeros(0, np.int64), np.ones(n_classes, np.float32), empty,
+        empty if with_smoothing else None, gradient,
+    )  # fmt: skip
+    assert np.all(buffer == 7.0)
+
+
+@pytest.mark.parametrize("use", [False, True])
+@pytest.mark.parametrize("shape", [(0, 5), (0, 300), (0, 3, 4), (2, 300, 0)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_an_empty_batch_gives_zero_loss_and_an_empty_gradient(use, shape, reduction, monkeypatch):
+    monkeypatch.setattr(kernels, "enabled", use)
+    x = badak.tensor(np.zeros(shape, np.float32), requires_grad=True)
+    target = badak.tensor(np.zeros((shape[0], *shape[2:]), np.int64))
+    loss = F.cross_entropy(x, target, reduction=reduction)
+    loss.sum().backward()
+    assert loss.numpy().sum() == 0 and x.grad.shape == shape and x.grad.dtype == np.float32
