@@ -27,6 +27,12 @@ def log_normalizer(x, dim):
     dominant class (logits [30, 0, ...]) gets log(1 + 1e-13) rather than log(1.0) = 0.
     Shapes: shifted like x; the normaliser with `dim` kept as size 1.
     """
+    if x.ndim == 0:  # a 0-d tensor is its own one class
+        shifted, normalizer = log_normalizer(x.reshape(1), 0)
+        return shifted.reshape(()), normalizer.reshape(())
+    if x.size == 0:  # no row or no class: a sum of no exponential is 0, its log -inf
+        kept = tuple(1 if d == dim % x.ndim else n for d, n in enumerate(x.shape))
+        return x.copy(), np.full(kept, -np.inf, x.dtype)
     top = np.expand_dims(np.argmax(x, axis=dim), dim)
     shifted = x - np.take_along_axis(x, top, axis=dim)
     e = np.exp(shifted)
@@ -123,7 +129,8 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         wide = _wide(x)
-        e = np.exp(wide - wide.max(axis=dim, keepdims=True))  # exp() cannot overflow
+        # exp() cannot overflow; `initial` gives an empty dim a maximum
+        e = np.exp(wide - wide.max(axis=dim, keepdims=True, initial=-np.inf))
         e /= e.sum(axis=dim, keepdims=True)
         return e.astype(x.dtype, copy=False)
 
@@ -164,7 +171,7 @@ class LogSumExp(Function):
     def forward(self, x, axes, keepdim):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         wide = _wide(x)
-        top = wide.max(axis=axes, keepdims=True)
+        top = wide.max(axis=axes, keepdims=True, initial=-np.inf)  # empty dims: -inf
         top = np.where(np.isfinite(top), top, const(0, top))  # rows of -inf give -inf, not NaN
         with np.errstate(divide="ignore"):  # log(0) = -inf for a row of -inf, as intended
             out = np.log(np.exp(wide - top).sum(axis=axes, keepdims=True)) + top

@@ -75,8 +75,11 @@ def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     if axes is None:
         axes = tuple(range(data.ndim))
-    if data.size == 0:
-        raise RuntimeError(f"{name}: the reduction over an empty tensor has no identity")
+    empty = [a for a in axes if data.shape[a] == 0]
+    if empty:
+        raise RuntimeError(
+            f"{name}: dim {empty[0]} has size 0; a maximum or minimum over no element has no value"
+        )
     values = pick(data, axis=axes, keepdims=True)
     hits = data == values
     weights = (hits / hits.sum(axis=axes, keepdims=True)).astype(data.dtype)
