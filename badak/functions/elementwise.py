@@ -314,7 +314,8 @@ def where(condition, input, other):
 class Cast(Function):
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
-        return x.astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as PyTorch
+            return x.astype(dtype)
 
     def backward(self, grad):
         return (cast(grad, self.input_dtype),)
@@ -324,7 +325,8 @@ def cast(x, dtype):
     """x converted to `dtype`; differentiable between floating dtypes."""
     dtype = np.dtype(dtype)
     if isinstance(x, Tensor) and dtype.kind not in "fc":
-        return x._result_type()._from_array(x._data.astype(dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN or inf to int: as NumPy casts
+            return x._result_type()._from_array(x._data.astype(dtype))
     return Cast()(x, dtype=dtype)
 
 

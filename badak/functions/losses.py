@@ -21,7 +21,7 @@ from badak.functions.cross_entropy import (
     times_upstream,
 )
 from badak.functions.elementwise import abs as absolute
-from badak.functions.elementwise import exp, log, log1p, maximum, where
+from badak.functions.elementwise import cast, exp, log, log1p, maximum, where
 from badak.functions.loss_checks import (
     as_array,
     check_broadcast_weight,
@@ -89,6 +89,13 @@ def nll_loss(
     )
 
 
+def _in_float32(loss, input, target, *args, **kwargs):
+    """loss of float16 input and target computed in float32, returned in float16 (PyTorch
+    computes float16 losses in float32 too)."""
+    wide = [cast(v, np.float32) for v in (input, target)]
+    return cast(loss(*wide, *args, **kwargs), np.float16)
+
+
 # ----------------------------------------------------------------------------------------------
 # Binary cross-entropy
 # ----------------------------------------------------------------------------------------------
@@ -127,6 +134,8 @@ def binary_cross_entropy(
     """
     name = "binary_cross_entropy"
     x, t = check_same_shape(name, input, target)
+    if x.dtype == np.float16:
+        return _in_float32(binary_cross_entropy, input, target, weight, reduction=reduction)
     reduction = check_reduction(name, reduction, size_average, reduce)
     weight = check_broadcast_weight(name, weight, x.shape)
     check_unit_interval(name, "input", x)
@@ -178,6 +187,9 @@ def binary_cross_entropy_with_logits(
     """
     name = "binary_cross_entropy_with_logits"
     x, t = check_same_shape(name, input, target)
+    if x.dtype == np.float16:
+        return _in_float32(binary_cross_entropy_with_logits, input, target, weight,
+                           reduction=reduction, pos_weight=pos_weight)  # fmt: skip
     reduction = check_reduction(name, reduction, size_average, reduce)
     weight = check_broadcast_weight(name, weight, x.shape)
     pos_weight = check_broadcast_weight(name, pos_weight, x.shape, "pos_weight")
@@ -193,7 +205,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
     Matches torch.nn.functional.mse_loss (badak refuses mismatched shapes instead of warning).
     """
-    check_same_shape("mse_loss", input, target)
+    x, _ = check_same_shape("mse_loss", input, target)
+    if x.dtype == np.float16:
+        return _in_float32(mse_loss, input, target, reduction=reduction)
     reduction = check_reduction("mse_loss", reduction, size_average, reduce)
     difference = input - target
     return reduce_losses(difference * difference, reduction)

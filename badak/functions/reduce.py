@@ -10,6 +10,7 @@ from collections import namedtuple
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import const, normalize_dims, resolve_dim
+from badak.functions.elementwise import cast
 from badak.functions.shape import BroadcastTo, broadcast_view, reshape
 from badak.tensor import Tensor
 
@@ -36,6 +37,10 @@ def _reduce_args(name, x, dim, keepdim, axis, keepdims):
 class Sum(Function):
     def forward(self, x, axes, keepdim):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        if x.dtype == np.float16:  # accumulated in float32, as PyTorch does
+            total = x.sum(axis=axes, keepdims=keepdim, dtype=np.float32)
+            with np.errstate(over="ignore"):  # beyond float16's range: inf, as in PyTorch
+                return total.astype(np.float16)
         return x.sum(axis=axes, keepdims=keepdim)
 
     def backward(self, grad):
@@ -53,8 +58,14 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     axes, keepdim = _reduce_args("mean", x, dim, keepdim, axis, keepdims)
     shape = np.shape(x)
     count = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+    if _dtype(x) == np.float16:  # the sum and the division in float32, as PyTorch does
+        return cast(mean(cast(x, np.float32), axes, keepdim), np.float16)
     total = Sum()(x, axes=axes, keepdim=keepdim)
     return total / const(count, total) if count else total * const(np.nan, total)
+
+
+def _dtype(x):
+    return x.dtype if isinstance(x, (Tensor, np.ndarray)) else np.asarray(x).dtype
 
 
 class MaskedReduce(Function):

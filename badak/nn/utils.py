@@ -12,7 +12,10 @@ def _grads(parameters):
 
 
 def _vector_norm(array, norm_type):
-    """The p-norm of `array` seen as one vector, in its dtype (p may be inf, -inf or 0)."""
+    """The p-norm of `array` seen as one vector (p may be inf, -inf or 0), in its dtype; float16
+    in float32 (its squares overflow float16 from 256 on)."""
+    if array.dtype == np.float16:
+        array = array.astype(np.float32)
     if array.size == 0:
         return np.zeros((), dtype=array.dtype)
     return np.asarray(np.linalg.norm(array.ravel(), ord=norm_type))
@@ -40,7 +43,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     norms = [_vector_norm(g, norm_type) for g in grads]
-    total_norm = _vector_norm(np.stack(norms), norm_type)
+    dtype = np.result_type(*grads)  # the total norm's: float16 gradients give a float16 norm
+    total_norm = _vector_norm(np.stack(norms), norm_type).astype(dtype)
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
