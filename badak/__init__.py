@@ -53,9 +53,11 @@ from badak.functions import (
     cat,
     clamp,
     clip,
+    cos,
     exp,
     flatten,
     log,
+    log1p,
     log_softmax,
     logsumexp,
     matmul,
@@ -67,6 +69,7 @@ from badak.functions import (
     permute,
     reshape,
     sigmoid,
+    sin,
     softmax,
     sqrt,
     squeeze,
@@ -82,11 +85,12 @@ from badak.tensor import Tensor
 
 __all__ = [
     "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "amax", "amin", "arange", "argmax",
-    "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip", "device", "double",
-    "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy",
-    "full", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "load", "log",
-    "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "no_grad", "ones", "ones_like", "permute", "rand", "randint", "randn", "reshape",
-    "save", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh",
-    "tensor", "transpose", "uint8", "unsqueeze", "where", "zeros", "zeros_like"
+    "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip", "cos", "device",
+    "double", "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64",
+    "from_numpy", "full", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled",
+    "load", "log", "log1p", "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like", "permute", "rand",
+    "randint", "randn", "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt",
+    "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze", "where",
+    "zeros", "zeros_like"
 ]  # fmt: skip

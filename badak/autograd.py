@@ -6,8 +6,8 @@ when no graph of the backward is wanted the engine hands it arrays (fast), under
 `create_graph=True` it hands it Tensors, so the same formula gives gradients of gradients.
 
 The engine knows one set of rules. A Tensor subclass changes them only through the hooks that
-Tensor documents (`_promote`, `_grad_dtype`, `_accumulate_grad`, `_result_class`), and a Function
-subclass through `backward_on_tensors` and `_gradient_tuple`.
+Tensor documents (`_promote`, `_floating`, `_grad_dtype`, `_accumulate_grad`, `_result_class`),
+and a Function subclass through `backward_on_tensors` and `_gradient_tuple`.
 """
 
 import functools
@@ -133,6 +133,9 @@ class Function:
     # and `output` are the Tensors, as a reader of the graph expects.
     _graph_backward = True
     _output_retained = False  # set by Tensor.retain_grad on the output's creator
+    # True where the result is floating whatever the input (exp, log, /, sigmoid ...): integer
+    # and bool operands are then converted first, as the tensor's `_floating` hook says.
+    float_valued = False
     # Optional method backward_arrays(grad): backward's formula evaluated on arrays by a kernel,
     # with the formula's bits; the engine calls it where backward would get arrays, and runs
     # backward itself where it returns None (the kernel does not take those arrays).
@@ -163,6 +166,8 @@ class Function:
             return self.forward(*args, **kwargs)
         if scalars or len(arrays) > 1:
             arrays = tensor._promote(arrays, tensor._data.dtype, scalars)
+        if self.float_valued and tensor._data.dtype.kind in "biu":
+            arrays = tensor._floating(arrays)
 
         record = _GradMode.enabled and True in needs_input_grad
         if record:  # known to forward, which may then form gradients in the same pass

@@ -42,25 +42,72 @@ def is_scalar(value):
     return type(value) in _PYTHON_SCALARS or isinstance(value, np.generic)
 
 
-def promote(arrays, dtype, scalars):
-    """The operands of one operation, cast so that NumPy computes in PyTorch's result dtype.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+# The dtype a Python number of each category gives where it decides the result (PyTorch's
+# defaults: int64, float32, complex64).
+_NUMBER_DTYPE = {1: np.dtype(np.int64), 2: np.dtype(np.float32), 3: np.dtype(np.complex64)}
 
-    `dtype` is the first Tensor operand's; `scalars` says whether a number among the operands may
-    need a cast. Numbers take the tensor's dtype, as in PyTorch; a float number with an integer or
-    bool tensor makes the operation float32 (PyTorch's default dtype), and an int number with a
-    bool tensor int64.
+
+def _widest(dtypes):
+    """Among dtypes of one priority, PyTorch's pick: the highest category, and within it the
+    dtype that holds them all (uint8 with int8: int16)."""
+    top = max(_CATEGORY[d.kind] for d in dtypes)
+    return np.result_type(*[d for d in dtypes if _CATEGORY[d.kind] == top])
+
+
+def result_dtype(operands):
+    """The dtype of an operation on `operands` (arrays of the Tensors, numbers), by PyTorch's
+    rule: tensors with dims decide; a 0-d tensor of a higher category, then a number of a higher
+    category, lifts the result to that category (a number to its default dtype)."""
+    shaped, zero_d, numbers = [], [], []
+    for a in operands:
+        if isinstance(a, np.ndarray):
+            (shaped if a.ndim else zero_d).append(a.dtype)
+        elif is_scalar(a):
+            numbers.append(a)
+    result = _widest(shaped or zero_d)
+    if shaped and zero_d:
+        lifted = _widest(zero_d)
+        if _CATEGORY[lifted.kind] > _CATEGORY[result.kind]:
+            result = lifted
+    if numbers:
+        kind = max(_CATEGORY[np.asarray(n).dtype.kind] for n in numbers)
+        if kind > _CATEGORY[result.kind]:
+            result = _NUMBER_DTYPE[kind]
+    return result
+
+
+def promote(arrays, dtype, scalars):
+    """The operands of one operation (arrays of its Tensors, numbers, None), cast to PyTorch's
+    result dtype, so that NumPy computes in it (Tensor's `_promote` hook).
+
+    `dtype` is the first Tensor operand's; `scalars` says whether a NumPy number, or on NumPy 1
+    a Python number, is among them. The common case, operands of one floating dtype with no
+    number to cast, returns at once.
     """
     if not scalars and dtype.kind in "fc":
-        return arrays
-    numbers = [a for a in arrays if is_scalar(a)]
-    if not numbers:
-        return arrays
-    if dtype.kind in "biu" and any(np.asarray(a).dtype.kind == "f" for a in numbers):
-        dtype = np.dtype(np.float32)
-        return [
-            dtype.type(a) if is_scalar(a) else a.astype(dtype) if a.dtype.kind in "biu" else a
-            for a in arrays
-        ]
-    if dtype.kind == "b" and any(np.asarray(a).dtype.kind in "iu" for a in numbers):
-        dtype = np.dtype(np.int64)
-    return [dtype.type(a) if is_scalar(a) else a for a in arrays]
+        if all(a is None or type(a) is not np.ndarray or a.dtype == dtype for a in arrays):
+            if all(a is None or type(a) is np.ndarray or type(a) in _WEAK for a in arrays):
+                return arrays
+    target = result_dtype(arrays)
+    return [
+        a if a is None
+        else a.astype(target) if isinstance(a, np.ndarray) and a.dtype != target
+        else target.type(a) if is_scalar(a)
+        else a
+        for a in arrays
+    ]  # fmt: skip
+
+
+_WEAK = (builtins.int, builtins.float)
+
+
+def as_float32(arrays):
+    """Integer and bool arrays and numbers among `arrays` as float32 (a floating-valued op's
+    operands, where the first Tensor operand is integer or bool)."""
+    return [
+        a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind in "biu"
+        else np.float32(a) if is_scalar(a) and np.asarray(a).dtype.kind in "biu"
+        else a
+        for a in arrays
+    ]  # fmt: skip  # NumPy 2 keeps a float array's dtype with these

@@ -54,6 +54,10 @@ class Tensor:
     # number among them may need a cast. Called only where there are several operands or numbers.
     _promote = staticmethod(dtypes.promote)
 
+    # The operands of a floating-valued operation (exp, /, sigmoid ...) whose first is integer or
+    # bool: PyTorch computes it in float32, its default dtype.
+    _floating = staticmethod(dtypes.as_float32)
+
     def _grad_dtype(self, dtype):
         """The dtype this tensor's gradient is kept in, when backward computed one in `dtype`."""
         return self._data.dtype

@@ -120,6 +120,10 @@ class Variable(Tensor):
     # --- Tensor's hooks, with DeZero's rules ---------------------------------------------------
     _promote = staticmethod(numpy_promotion)
 
+    @staticmethod
+    def _floating(arrays):
+        return arrays  # NumPy computes exp of integers in float64, and so does DeZero
+
     def _grad_dtype(self, dtype):
         return dtype  # integer Variables get integer gradients, float32 ones float64 where so
 

@@ -59,3 +59,10 @@ def shape_of(x):
     if isinstance(x, Tensor):
         return x._data.shape
     return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+
+
+def check_floating(name, x):
+    """Raise TypeError naming `name` unless x (a Tensor, array or number) is floating."""
+    dtype = x._data.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+    if dtype.kind not in "fc":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {dtype}")

@@ -6,7 +6,7 @@ or loses the small terms).
 
 from badak.autograd import Function
 from badak.device import np
-from badak.functions._args import const, normalize_dims
+from badak.functions._args import check_floating, const, normalize_dims
 from badak.functions.elementwise import exp
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
@@ -41,6 +41,7 @@ def log_normalizer(x, dim):
 
 
 class Sigmoid(Function):
+    float_valued = True
     saves_output = True
 
     def forward(self, x):
@@ -73,6 +74,7 @@ def sigmoid(x):
 
 
 class Tanh(Function):
+    float_valued = True
     saves_output = True
 
     def forward(self, x):
@@ -121,6 +123,9 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def _one_dim(name, x, dim):
+    """The one dim a softmax works along (None for a 0-d x), for floating x (as PyTorch, which
+    has no integer softmax)."""
+    check_floating(name, x)
     (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)
     return axis if np.ndim(x) else None
 
@@ -168,6 +173,7 @@ def log_softmax(x, dim=-1):
 
 
 class LogSumExp(Function):
+    float_valued = True
     saves_output = True
 
     def forward(self, x, axes, keepdim):

@@ -44,8 +44,21 @@ class Sub(Function):
 
 
 def sub(a, b):
-    """a - b, broadcasting."""
+    """a - b, broadcasting. As in PyTorch, not for bool operands (`~` inverts a mask)."""
+    _refuse_bool("sub", "subtraction", a, b)
     return Sub()(a, b)
+
+
+def _refuse_bool(name, what, *operands):
+    if any(v is True or v is False or _plain_dtype(v).kind == "b" for v in operands):
+        raise TypeError(
+            f"{name}: {what} with a bool tensor is not supported, as in PyTorch; "
+            "use ~ or logical_not to invert a mask"
+        )
+
+
+def _plain_dtype(value):
+    return value._data.dtype if isinstance(value, Tensor) else np.asarray(value).dtype
 
 
 class Mul(Function):
@@ -67,6 +80,8 @@ def mul(a, b):
 
 
 class Div(Function):
+    float_valued = True
+
     def forward(self, a, b):
         return a / b
 
@@ -94,7 +109,8 @@ class Neg(Function):
 
 
 def neg(x):
-    """-x."""
+    """-x (not for a bool x, as in PyTorch)."""
+    _refuse_bool("neg", "negation", x)
     return Neg()(x)
 
 
@@ -123,6 +139,8 @@ def pow(base, exponent):
 
 
 class Exp(Function):
+    float_valued = True
+
     saves_output = True
 
     def forward(self, x):
@@ -138,6 +156,8 @@ def exp(x):
 
 
 class Log(Function):
+    float_valued = True
+
     def forward(self, x):
         return np.log(x)
 
@@ -151,6 +171,8 @@ def log(x):
 
 
 class Log1p(Function):
+    float_valued = True
+
     def forward(self, x):
         return np.log1p(x)
 
@@ -165,6 +187,8 @@ def log1p(x):
 
 
 class Sqrt(Function):
+    float_valued = True
+
     saves_output = True
 
     def forward(self, x):
@@ -194,6 +218,8 @@ def abs(x):
 
 
 class Sin(Function):
+    float_valued = True
+
     def forward(self, x):
         return np.sin(x)
 
@@ -206,6 +232,8 @@ def sin(x):
 
 
 class Cos(Function):
+    float_valued = True
+
     def forward(self, x):
         return np.cos(x)
 
