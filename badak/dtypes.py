@@ -86,9 +86,12 @@ def promote(arrays, dtype, scalars):
     number to cast, returns at once.
     """
     if not scalars and dtype.kind in "fc":
-        if all(a is None or type(a) is not np.ndarray or a.dtype == dtype for a in arrays):
-            if all(a is None or type(a) is np.ndarray or type(a) in _WEAK for a in arrays):
-                return arrays
+        # Python numbers are weak in NumPy 2 (NEP 50), as in PyTorch: only arrays can differ.
+        for a in arrays:
+            if type(a) is np.ndarray and a.dtype != dtype:
+                break
+        else:
+            return arrays
     target = result_dtype(arrays)
     return [
         a if a is None
@@ -97,9 +100,6 @@ def promote(arrays, dtype, scalars):
         else a
         for a in arrays
     ]  # fmt: skip
-
-
-_WEAK = (builtins.int, builtins.float)
 
 
 def as_float32(arrays):
