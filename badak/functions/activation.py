@@ -7,7 +7,7 @@ or loses the small terms).
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import check_floating, const, normalize_dims
-from badak.functions.elementwise import exp
+from badak.functions.elementwise import exp, where
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
 from badak.kernels import elementwise as kernels
@@ -95,7 +95,10 @@ class ReLU(Function):
         return np.maximum(x, const(0, x))
 
     def backward(self, grad):
-        return (grad * (self.inputs[0] > 0),)  # relu'(0) = 0, as in PyTorch
+        # relu'(x <= 0) = 0, also where grad is inf or NaN (a mask, not a product); a NaN x
+        # passes grad on, as PyTorch's threshold_backward does
+        x = self.inputs[0]
+        return (where(x <= 0, const(0, x), grad),)
 
     def backward_arrays(self, grad):
         """backward's formula in one compiled pass, the same bits (None: no kernel here)."""

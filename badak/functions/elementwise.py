@@ -209,7 +209,8 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, grad):
-        return (grad * sign(self.inputs[0]),)  # sign(0) = 0: abs'(0) = 0
+        # sign(0) = 0: abs'(0) = 0; and abs'(NaN) = 0, as PyTorch's sgn gives
+        return (grad * _no_grad_map(_sign_without_nan, self.inputs[0]),)
 
 
 def abs(x):
@@ -250,25 +251,27 @@ def sign(x):
     return _no_grad_map(np.sign, x)
 
 
-def _share_of_first(first_wins, tie, dtype):
-    """The first input's share of the gradient: 1 where it wins, 1/2 on a tie (PyTorch's rule)."""
-    half = np.dtype(dtype).type(0.5) if np.dtype(dtype).kind in "fc" else 0
-    return (first_wins + half * tie).astype(dtype, copy=False)
+def _sign_without_nan(x):
+    return np.sign(np.where(x == x, x, 0))
 
 
-def _split(grad, share_a, shapes):
-    share_b = const(1, share_a) - share_a
-    return unbroadcast(grad * share_a, shapes[0]), unbroadcast(grad * share_b, shapes[1])
+def _split(grad, loses, tie, shapes):
+    """Each input's gradient by PyTorch's rule: the whole, half on a tie, 0 (a mask, whatever
+    grad holds) where it loses; a comparison with NaN loses for neither."""
+    shared = where(tie, grad * const(0.5, grad), grad)
+    zero = const(0, grad)
+    return tuple(
+        unbroadcast(where(lost, zero, shared), shape) for lost, shape in zip(loses, shapes)
+    )
 
 
 class Maximum(Function):
     def forward(self, a, b):
-        self.shapes = np.shape(a), np.shape(b)
-        self.share_a = _share_of_first(a > b, a == b, np.result_type(a, b))
+        self.shapes, self.loses, self.tie = (np.shape(a), np.shape(b)), (a < b, a > b), a == b
         return np.maximum(a, b)
 
     def backward(self, grad):
-        return _split(grad, self.share_a, self.shapes)
+        return _split(grad, self.loses, self.tie, self.shapes)
 
 
 def maximum(a, b):
@@ -278,12 +281,11 @@ def maximum(a, b):
 
 class Minimum(Function):
     def forward(self, a, b):
-        self.shapes = np.shape(a), np.shape(b)
-        self.share_a = _share_of_first(a < b, a == b, np.result_type(a, b))
+        self.shapes, self.loses, self.tie = (np.shape(a), np.shape(b)), (a > b, a < b), a == b
         return np.minimum(a, b)
 
     def backward(self, grad):
-        return _split(grad, self.share_a, self.shapes)
+        return _split(grad, self.loses, self.tie, self.shapes)
 
 
 def minimum(a, b):
@@ -298,13 +300,20 @@ class Clamp(Function):
         raised = x if low is None else np.maximum(x, low)
         to_high = np.zeros(raised.shape, bool) if high is None else raised > high
         to_low = np.zeros(raised.shape, bool) if low is None else (x < low) & ~to_high
-        # at a bound the gradient stays with x, as in PyTorch
-        self.masks = ~(to_low | to_high), to_low, to_high
+        # At a bound the gradient stays with x; a NaN x passes none on (x's mask is a pair of
+        # comparisons, false for NaN), as in PyTorch.
+        within = np.ones(raised.shape, bool)
+        if low is not None:
+            within &= x >= low
+        if high is not None:
+            within &= x <= high
+        self.masks = within, to_low, to_high
         return raised if high is None else np.minimum(raised, high)
 
     def backward(self, grad):
+        zero = const(0, grad)  # masks, not products: inf or NaN upstream stays out
         return tuple(
-            unbroadcast(grad * mask, np.shape(arg)) if needed else None
+            unbroadcast(where(mask, grad, zero), np.shape(arg)) if needed else None
             for mask, arg, needed in zip(self.masks, self._arrays, self.needs_input_grad)
         )
 

@@ -38,7 +38,6 @@ def sigmoid_backward(grad, y, out):
 
 @numba.njit(cache=True)
 def relu_backward(grad, x, out):
-    """out = grad * (x > 0), rounded as NumPy rounds it: -0.0 and NaN where x <= 0 and grad is
-    negative or not finite, as grad * 0 gives."""
+    """out = where(x <= 0, 0, grad): +0.0 wherever x <= 0, whatever grad holds."""
     for i in range(grad.shape[0]):
-        out[i] = grad[i] * (_ONE if x[i] > _ZERO else _ZERO)
+        out[i] = _ZERO if x[i] <= _ZERO else grad[i]

@@ -50,5 +50,5 @@ def sigmoid_backward(grad, y):
 
 
 def relu_backward(grad, x):
-    """grad * (x > 0), rounded as NumPy rounds it (-0.0 and NaN included)."""
+    """where(x <= 0, 0, grad), NumPy's bits."""
     return _one_pass("relu_backward", grad, x)
