@@ -2,6 +2,8 @@
 a program written for DeZero ("Deep Learning from Scratch 3") and it runs on today's NumPy."""
 
 from badak.dezero import (
+    core_simple,
+    cuda,
     dataloaders,
     datasets,
     functions,
@@ -29,9 +31,12 @@ from badak.dezero.datasets import Dataset
 from badak.dezero.layers import Layer
 from badak.dezero.models import Model
 
+is_simple_core = False  # DeZero's switch between its two cores; badak.dezero has the full one
+
 __all__ = [
     "Config", "DataLoader", "Dataset", "Function", "Layer", "Model", "Parameter",
-    "SeqDataLoader", "Variable", "as_array", "as_variable", "dataloaders", "datasets",
+    "SeqDataLoader", "Variable", "as_array", "as_variable", "core_simple", "cuda", "dataloaders",
+    "datasets", "is_simple_core",
     "functions", "functions_conv", "layers", "models", "no_grad", "optimizers",
     "setup_variable", "test_mode", "transforms", "using_config", "utils",
 ]  # fmt: skip

@@ -118,6 +118,9 @@ def sum_to(x, shape):
     x = as_variable(x)
     if x.shape == shape:
         return x
+    if len(shape) > x.ndim:
+        raise ValueError(f"sum_to: cannot sum a variable of shape {x.shape} to {shape}, which "
+                         "has more dims")  # fmt: skip
     lead = x.ndim - len(shape)
     dims = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape) if size == 1)
     y = _F.sum(x, dims, keepdim=True)
