@@ -42,21 +42,29 @@ def _float_dtype(dtype):
     return np.dtype(np.float32 if dtype is None else dtype)
 
 
+def _size(name, size):
+    """The shape of a tensor to create, checked: non-negative ints."""
+    shape = shape_arg(size, name)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
+    return shape
+
+
 def zeros(*size, dtype=None, requires_grad=False):
     """Tensor of zeros. Shape: size (varargs or one tuple)."""
-    return _finish(np.zeros(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_size("zeros", size), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
     """Tensor of ones. Shape: size (varargs or one tuple)."""
-    return _finish(np.ones(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_size("ones", size), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """Tensor of `fill_value`: float32 for a float, int64 for an int, bool for a bool."""
     if dtype is None:
         dtype = default_array(fill_value).dtype
-    return _finish(np.full(shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
+    return _finish(np.full(_size("full", (size,)), fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(x, dtype=None, requires_grad=False):
@@ -80,6 +88,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     """Values from start up to (not including) end: int64 when all are ints, else float32."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: from {start} to {end} with step {step} goes the wrong way")
     if dtype is None:
         all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if all_ints else np.float32
@@ -89,27 +101,29 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 def rand(*size, dtype=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1) from badak's generator (or `generator`)."""
     rng = generator or default_generator()
-    data = rng.random(shape_arg(size), dtype=np.float32).astype(_float_dtype(dtype), copy=False)
+    data = rng.random(_size("rand", size), dtype=np.float32).astype(_float_dtype(dtype), copy=False)
     return _finish(data, requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False, generator=None):
     """Standard normal samples from badak's generator (or `generator`)."""
     rng = generator or default_generator()
-    data = rng.standard_normal(shape_arg(size), dtype=np.float32)
+    data = rng.standard_normal(_size("randn", size), dtype=np.float32)
     return _finish(data.astype(_float_dtype(dtype), copy=False), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None):
     """Integers in [low, high) (randint(high, size) as in PyTorch); int64 by default."""
-    if size is None:  # randint(high, size)
+    if high is None:  # randint(high, size)
+        low, high = 0, low
+    elif size is None:  # randint(high, size) given positionally
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: expected a size, e.g. randint(5, (3,))")
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low} high={high}")
     rng = generator or default_generator()
-    data = rng.integers(low, high, size=shape_arg((size,)), dtype=np.int64)
+    data = rng.integers(low, high, size=_size("randint", (size,)), dtype=np.int64)
     return Tensor._from_array(data.astype(dtype or np.int64, copy=False))
 
 

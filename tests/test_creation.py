@@ -234,3 +234,28 @@ def test_import_leaves_numpy_global_rng_alone_and_badak_starts_from_a_fixed_seed
     out = run()
     assert out.split()[0] == str(np.random.RandomState(1234).random_sample())
     assert run() == out  # a fresh import draws the same badak numbers
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: badak.zeros(2.5), TypeError, "zeros: sizes must be ints"),
+        (lambda: badak.ones((2, 2.0)), TypeError, "ones: sizes must be ints"),
+        (lambda: badak.rand(2.5), TypeError, "rand: sizes must be ints"),
+        (lambda: badak.randn(True), TypeError, "randn: sizes must be ints"),
+        (lambda: badak.zeros(-1), ValueError, "zeros: sizes must be non-negative"),
+        (lambda: badak.arange(0, 5, 0), ValueError, "arange: step must be nonzero"),
+        (lambda: badak.arange(5, 0), ValueError, "arange: from 5 to 0 with step 1"),
+    ],
+)
+def test_creation_refuses_bad_sizes_and_steps_naming_the_function(call, error, message):
+    with pytest.raises(error, match=f"^{message}"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call", [lambda: badak.randint(10, size=(3,)), lambda: badak.randint(10, (3,))]
+)
+def test_randint_takes_high_with_size_by_keyword_or_position(call):
+    x = call()
+    assert x.shape == (3,) and x.dtype == np.int64 and ((0 <= x.numpy()) & (x.numpy() < 10)).all()

@@ -41,10 +41,15 @@ def normalize_dims(name, dim, ndim):
     return tuple(sorted(a for a in axes if a < ndim)) if ndim else ()
 
 
-def shape_arg(shape):
-    """A shape given as varargs `f(2, 3)`, a tuple `f((2, 3))` or a list."""
+def shape_arg(shape, name="shape"):
+    """A shape given as varargs `f(2, 3)`, a tuple `f((2, 3))` or a list: ints (a float such as
+    2.5 is a TypeError naming `name`, as in PyTorch)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            if not (isinstance(s, Tensor) and s._data.dtype.kind in "iu" and s._data.ndim == 0):
+                raise TypeError(f"{name}: sizes must be ints, got {s!r} in {tuple(shape)}")
     return tuple(int(s) for s in shape)
 
 

@@ -329,7 +329,7 @@ clip = clamp
 
 
 class Where(Function):
-    def forward(self, condition, a, b):
+    def forward(self, a, b, condition):
         self.condition = condition
         self.shapes = np.shape(a), np.shape(b)
         return np.where(condition, a, b)
@@ -337,15 +337,20 @@ class Where(Function):
     def backward(self, grad):
         zero = const(0, grad)
         return (
-            None,
             unbroadcast(where(self.condition, grad, zero), self.shapes[0]),
             unbroadcast(where(self.condition, zero, grad), self.shapes[1]),
         )
 
 
 def where(condition, input, other):
-    """input where condition holds, else other (broadcasting). No gradient for condition."""
-    return Where()(_plain(condition), input, other)
+    """input where condition holds, else other (broadcasting). No gradient for condition,
+    which must be bool, as in PyTorch."""
+    condition = _plain(condition)
+    if np.asarray(condition).dtype != np.bool_:
+        raise TypeError(
+            f"where: expected a bool condition, got dtype {np.asarray(condition).dtype}"
+        )
+    return Where()(input, other, condition=condition)
 
 
 class Cast(Function):

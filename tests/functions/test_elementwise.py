@@ -220,3 +220,8 @@ def test_sqrt_and_log_of_positive_values_match_numpy():
 def test_clamp_rejects_no_bounds():
     with pytest.raises(ValueError, match="^clamp"):
         F.clamp(leaf(3), None, None)
+
+
+def test_where_needs_a_bool_condition_as_pytorch():
+    with pytest.raises(TypeError, match="^where: expected a bool condition, got dtype int64"):
+        F.where(badak.tensor([1, 0]), badak.tensor([1.0, 2.0]), badak.tensor([3.0, 4.0]))
