@@ -66,8 +66,8 @@ class Tensor:
         """Add `grad` (an array, or a Tensor under create_graph) into `.grad`. The first gradient
         is copied so that it is this tensor's own, unless it is `fresh` (new, writable, and held
         by no one else); later ones are added in place."""
-        if isinstance(grad, Tensor):
-            self.grad = grad if self.grad is None else self.grad + grad
+        if isinstance(grad, Tensor):  # under create_graph: a new Tensor, this leaf's own
+            self.grad = F.clone(grad) if self.grad is None else self.grad + grad
         elif self.grad is None:
             dtype = self._data.dtype
             if not (fresh and type(grad) is np.ndarray and grad.dtype == dtype):

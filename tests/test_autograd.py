@@ -348,3 +348,14 @@ def test_autograd_backward_takes_several_tensors_sharing_a_graph():
     a = x * x
     badak.autograd.backward([a.sum(), (a * 3).sum()], [None, badak.tensor(2.0)])
     close(x.grad, 2 * x.numpy() + 2 * 3 * 2 * x.numpy())
+
+
+def test_after_create_graph_each_leaf_owns_its_grad_and_the_users_gradient_is_not_one():
+    a, b = leaf([1.0]), leaf([2.0])
+    (a + b).sum().backward(create_graph=True)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.numpy()[...] = 5  # writable, and b's is untouched
+    assert b.grad.item() == 1
+    x, gradient = leaf([1.0, 2.0]), badak.tensor([1.0, 1.0])
+    x.backward(gradient, create_graph=True)
+    assert x.grad is not gradient and not np.shares_memory(x.grad.numpy(), gradient.numpy())
