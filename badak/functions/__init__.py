@@ -1,4 +1,10 @@
-"""badak's differentiable functions, one file per family; Tensor methods delegate here."""
+"""badak's differentiable functions, one file per family; Tensor methods delegate here.
+
+The image families (conv, pooling, normalization) are imported on first use, which keeps
+`import badak` quick.
+"""
+
+import importlib
 
 from badak.functions.activation import (
     dropout,
@@ -10,7 +16,6 @@ from badak.functions.activation import (
     softmax,
     tanh,
 )
-from badak.functions.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from badak.functions.cross_entropy import cross_entropy
 from badak.functions.elementwise import (
     abs,
@@ -62,14 +67,6 @@ from badak.functions.losses import (
     nll_loss,
     one_hot,
 )
-from badak.functions.normalization import batch_norm, group_norm, layer_norm
-from badak.functions.pooling import (
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    max_pool1d,
-    max_pool2d,
-)
 from badak.functions.reduce import amax, amin, argmax, argmin, max, mean, min, sum
 from badak.functions.shape import (
     as_index,
@@ -103,3 +100,20 @@ __all__ = [
     "stack", "sub", "sub_", "sum", "sum_to", "tanh", "to", "transpose", "unbroadcast", "unfold",
     "unsqueeze", "update_", "view", "where", "zero_"
 ]  # fmt: skip
+
+_ON_FIRST_USE = {
+    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose2d", "fold", "unfold"], "conv"),
+    **dict.fromkeys(
+        ["adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"], "pooling"
+    ),
+    **dict.fromkeys(["batch_norm", "group_norm", "layer_norm"], "normalization"),
+}
+
+
+def __getattr__(name):
+    if name in _ON_FIRST_USE:
+        module = importlib.import_module(f"badak.functions.{_ON_FIRST_USE[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
