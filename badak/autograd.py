@@ -14,6 +14,7 @@ import functools
 import weakref
 
 from badak.device import np
+from badak.dtypes import PYTHON_SCALARS
 
 
 # ----------------------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ class Function:
                 arrays.append(arg._data)
                 needs_input_grad.append(arg.requires_grad)
             else:
-                if type(arg) in _PYTHON_SCALARS:
+                if type(arg) in PYTHON_SCALARS:
                     scalars = scalars or _NUMPY_1
                 elif isinstance(arg, np.generic):
                     scalars = True
@@ -225,9 +226,6 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
-
-
-_PYTHON_SCALARS = (int, float, bool)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ int64 = long = np.int64
 uint8 = np.uint8
 bool = np.bool_
 
-_PYTHON_SCALARS = (builtins.int, builtins.float, builtins.bool)
+PYTHON_SCALARS = (builtins.int, builtins.float, builtins.bool)
 
 
 def default_array(value, dtype=None):
@@ -39,7 +39,7 @@ def default_array(value, dtype=None):
 
 def is_scalar(value):
     """True for a Python or NumPy number (not a 0-d array)."""
-    return type(value) in _PYTHON_SCALARS or isinstance(value, np.generic)
+    return type(value) in PYTHON_SCALARS or isinstance(value, np.generic)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
@@ -94,10 +94,9 @@ def promote(arrays, dtype, scalars):
             return arrays
     target = result_dtype(arrays)
     return [
-        a if a is None
-        else a.astype(target) if isinstance(a, np.ndarray) and a.dtype != target
+        a.astype(target) if isinstance(a, np.ndarray) and a.dtype != target
         else target.type(a) if is_scalar(a)
-        else a
+        else a  # None (an absent bias) and the like
         for a in arrays
     ]  # fmt: skip
 

@@ -66,8 +66,13 @@ def shape_of(x):
     return x.shape if isinstance(x, np.ndarray) else np.shape(x)
 
 
+def as_array(value):
+    """The array of a Tensor; anything else as np.asarray makes it."""
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
 def check_floating(name, x):
     """Raise TypeError naming `name` unless x (a Tensor, array or number) is floating."""
-    dtype = x._data.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+    dtype = as_array(x).dtype
     if dtype.kind not in "fc":
         raise TypeError(f"{name}: expected a floating-point input, got dtype {dtype}")

@@ -7,7 +7,7 @@ abs'(0) = 0, clamp passes the gradient at its bounds.
 
 from badak.autograd import Function
 from badak.device import device, np
-from badak.functions._args import const
+from badak.functions._args import as_array, const
 from badak.functions.shape import unbroadcast
 from badak.tensor import Tensor
 
@@ -50,15 +50,11 @@ def sub(a, b):
 
 
 def _refuse_bool(name, what, *operands):
-    if any(v is True or v is False or _plain_dtype(v).kind == "b" for v in operands):
+    if any(v is True or v is False or as_array(v).dtype.kind == "b" for v in operands):
         raise TypeError(
             f"{name}: {what} with a bool tensor is not supported, as in PyTorch; "
             "use ~ or logical_not to invert a mask"
         )
-
-
-def _plain_dtype(value):
-    return value._data.dtype if isinstance(value, Tensor) else np.asarray(value).dtype
 
 
 class Mul(Function):
@@ -345,7 +341,7 @@ class Where(Function):
 def where(condition, input, other):
     """input where condition holds, else other (broadcasting). No gradient for condition,
     which must be bool, as in PyTorch."""
-    condition = _plain(condition)
+    condition = plain(condition)
     if np.asarray(condition).dtype != np.bool_:
         raise TypeError(
             f"where: expected a bool condition, got dtype {np.asarray(condition).dtype}"
@@ -389,24 +385,24 @@ def to(x, *args, **kwargs):
     if target.get("device") is not None:
         device(target["device"])  # raises for a device badak cannot serve
     dtype = target.get("dtype")
-    if dtype is None or np.dtype(dtype) == np.asarray(_plain(x)).dtype:
+    if dtype is None or np.dtype(dtype) == as_array(x).dtype:
         return clone(x) if target.get("copy") else x
     return cast(x, dtype)
 
 
 def clone(x):
     """A differentiable copy of x."""
-    return Cast()(x, dtype=np.asarray(x._data if isinstance(x, Tensor) else x).dtype)
+    return Cast()(x, dtype=as_array(x).dtype)
 
 
-def _plain(value):
+def plain(value):
     """A Tensor argument that takes no gradient (a bound, a condition) as its array."""
     return value._data if isinstance(value, Tensor) else value
 
 
 def _no_grad_map(ufunc, *args):
     """Apply a NumPy function to the data; the result is outside any graph."""
-    result = ufunc(*(_plain(a) for a in args))
+    result = ufunc(*(plain(a) for a in args))
     tensor = next((a for a in args if isinstance(a, Tensor)), None)
     if tensor is None:
         return result

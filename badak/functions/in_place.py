@@ -8,8 +8,8 @@ optimizer does.
 
 from badak.autograd import is_grad_enabled
 from badak.device import np
+from badak.functions.elementwise import plain
 from badak.functions.shape import as_index
-from badak.tensor import Tensor
 
 
 def check_in_place(tensor, op):
@@ -21,25 +21,21 @@ def check_in_place(tensor, op):
         )
 
 
-def _array(value):
-    return value._data if isinstance(value, Tensor) else value
-
-
 def update_(tensor, op, ufunc, other):
     """tensor's array = ufunc(array, other), written into the array itself; returns tensor."""
     check_in_place(tensor, op)
-    ufunc(tensor._data, _array(other), out=tensor._data)
+    ufunc(tensor._data, plain(other), out=tensor._data)
     return tensor
 
 
 def add_(tensor, other, alpha=1):
     """tensor += alpha * other, in place."""
-    return update_(tensor, "add_", np.add, other if alpha == 1 else _array(other) * alpha)
+    return update_(tensor, "add_", np.add, other if alpha == 1 else plain(other) * alpha)
 
 
 def sub_(tensor, other, alpha=1):
     """tensor -= alpha * other, in place."""
-    return update_(tensor, "sub_", np.subtract, other if alpha == 1 else _array(other) * alpha)
+    return update_(tensor, "sub_", np.subtract, other if alpha == 1 else plain(other) * alpha)
 
 
 def mul_(tensor, other):
@@ -53,7 +49,7 @@ def div_(tensor, other):
 def copy_(tensor, source, op="copy_"):
     """tensor's values replaced by source's (broadcast to its shape, cast to its dtype)."""
     check_in_place(tensor, op)
-    tensor._data[...] = _array(source)
+    tensor._data[...] = plain(source)
     return tensor
 
 
@@ -68,4 +64,4 @@ def zero_(tensor):
 def set_item_(tensor, index, value):
     """tensor[index] = value, with PyTorch's indexing."""
     check_in_place(tensor, "__setitem__")
-    tensor._data[as_index(index)] = _array(value)
+    tensor._data[as_index(index)] = plain(value)

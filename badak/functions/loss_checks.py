@@ -3,13 +3,9 @@ and what arrived (TypeError for wrong kinds, ValueError for bad values and shape
 a class index out of range)."""
 
 from badak.device import np
-from badak.tensor import Tensor
+from badak.functions._args import as_array
 
 _REDUCTIONS = ("none", "mean", "sum")
-
-
-def as_array(value):
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def check_reduction(name, reduction, size_average=None, reduce=None):

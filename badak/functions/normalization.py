@@ -7,7 +7,7 @@ float32 and returned in float16.
 
 from badak.autograd import Function, no_grad
 from badak.device import np
-from badak.functions._args import shape_of
+from badak.functions._args import as_array, shape_of
 from badak.functions.elementwise import cast, sqrt
 from badak.functions.reduce import mean
 from badak.functions.shape import reshape
@@ -65,10 +65,6 @@ def _affine(y, weight, bias, shape):
     return y
 
 
-def _array(value):
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
-
-
 # ----------------------------------------------------------------------------------------------
 # batch_norm / layer_norm / group_norm
 # ----------------------------------------------------------------------------------------------
@@ -112,11 +108,11 @@ def normalize_batch(input, running_mean, running_var, weight, bias, training, mo
         y = normalize(input, dims, eps)
         if running_mean is not None or running_var is not None:
             count = _per_channel(shape)
-            _update_running(_array(input), dims, count, running_mean, running_var, momentum)
+            _update_running(as_array(input), dims, count, running_mean, running_var, momentum)
     else:
-        x_dtype = _array(input).dtype
-        mean_ = _array(running_mean).astype(x_dtype).reshape(view)
-        inv_std = (1 / np.sqrt(_array(running_var) + eps)).astype(x_dtype).reshape(view)
+        x_dtype = as_array(input).dtype
+        mean_ = as_array(running_mean).astype(x_dtype).reshape(view)
+        inv_std = (1 / np.sqrt(as_array(running_var) + eps)).astype(x_dtype).reshape(view)
         y = (input - mean_) * inv_std
     return _affine(y, weight, bias, view)
 
@@ -132,12 +128,12 @@ def _update_running(x, dims, count, running_mean, running_var, momentum):
     batch_mean = wide.mean(axis=dims)
     with no_grad():
         if running_mean is not None:
-            stats = _array(running_mean)
+            stats = as_array(running_mean)
             stats *= 1 - momentum
             stats += momentum * batch_mean.astype(stats.dtype)
         if running_var is not None:
             unbiased = wide.var(axis=dims) * (count / max(count - 1, 1))
-            stats = _array(running_var)
+            stats = as_array(running_var)
             stats *= 1 - momentum
             stats += momentum * unbiased.astype(stats.dtype)
 

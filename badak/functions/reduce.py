@@ -9,7 +9,7 @@ from collections import namedtuple
 
 from badak.autograd import Function
 from badak.device import np
-from badak.functions._args import check_floating, const, normalize_dims, resolve_dim
+from badak.functions._args import as_array, check_floating, const, normalize_dims, resolve_dim
 from badak.functions.elementwise import cast
 from badak.functions.shape import BroadcastTo, broadcast_view, reshape
 from badak.tensor import Tensor
@@ -57,16 +57,12 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Mean over `dim` (all dims when None); over no element it is NaN, as in NumPy."""
     axes, keepdim = _reduce_args("mean", x, dim, keepdim, axis, keepdims)
     check_floating("mean", x)  # as PyTorch: the mean of integers has no dtype to be in
+    if as_array(x).dtype == np.float16:  # the sum and the division in float32, as PyTorch does
+        return cast(mean(cast(x, np.float32), axes, keepdim), np.float16)
     shape = np.shape(x)
     count = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
-    if _dtype(x) == np.float16:  # the sum and the division in float32, as PyTorch does
-        return cast(mean(cast(x, np.float32), axes, keepdim), np.float16)
     total = Sum()(x, axes=axes, keepdim=keepdim)
     return total / const(count, total) if count else total * const(np.nan, total)
-
-
-def _dtype(x):
-    return x.dtype if isinstance(x, (Tensor, np.ndarray)) else np.asarray(x).dtype
 
 
 class MaskedReduce(Function):
