@@ -94,3 +94,13 @@ __all__ = [
     "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze", "where",
     "zeros", "zeros_like"
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    """`badak.nn`, `badak.optim` and `badak.data` after a plain `import badak`, as torch.nn is;
+    imported on first use so that `import badak` stays quick."""
+    if name in ("nn", "optim", "data"):
+        import importlib
+
+        return importlib.import_module(f"badak.{name}")
+    raise AttributeError(f"module 'badak' has no attribute {name!r}")

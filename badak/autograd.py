@@ -13,7 +13,7 @@ and a Function subclass through `backward_on_tensors` and `_gradient_tuple`.
 import functools
 import weakref
 
-from badak.device import np
+from badak.device import np, quiet_begin, quiet_end
 from badak.dtypes import PYTHON_SCALARS
 
 
@@ -123,6 +123,12 @@ class Function:
     needs_input_grad = ()
 
     saves_output = False  # True where backward reads `self.output`
+    # False where backward never reads `self.inputs`: their in-place changes after the call are
+    # then harmless; where it does, backward refuses inputs changed since (see _check_versions).
+    saves_inputs = True
+    # The sum of the Tensor inputs' _version when the call was recorded: versions only grow, so
+    # a different sum at backward means one of them was changed in place.
+    _saved_version = None
     # True where backward's arrays are new and kept by no one (so a leaf may own one as its .grad
     # without a copy); by default the engine copies, since a backward may return one array for
     # several inputs, a read-only view, or something it still holds.
@@ -150,12 +156,14 @@ class Function:
         needs_input_grad = []
         tensor = None
         scalars = False
+        version = 0
         for arg in args:
             if isinstance(arg, Tensor):
                 if tensor is None:
                     tensor = arg
                 arrays.append(arg._data)
                 needs_input_grad.append(arg.requires_grad)
+                version += arg._version
             else:
                 if type(arg) in PYTHON_SCALARS:
                     scalars = scalars or _NUMPY_1
@@ -163,7 +171,7 @@ class Function:
                     scalars = True
                 arrays.append(arg)
                 needs_input_grad.append(False)
-        if tensor is None:
+        if tensor is None:  # arrays in, array out: a backward formula, already quiet
             return self.forward(*args, **kwargs)
         if scalars or len(arrays) > 1:
             arrays = tensor._promote(arrays, tensor._data.dtype, scalars)
@@ -173,19 +181,26 @@ class Function:
         record = _GradMode.enabled and True in needs_input_grad
         if record:  # known to forward, which may then form gradients in the same pass
             self.needs_input_grad = needs_input_grad
-        out = self.forward(*arrays, **kwargs)
+        quiet = quiet_begin()  # inf and NaN as PyTorch gives them, without NumPy's warnings
+        try:
+            out = self.forward(*arrays, **kwargs)
+        finally:
+            quiet_end(quiet)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         tensor_type = tensor._result_class or type(tensor)
         result = tensor_type.__new__(tensor_type)
         result._data = out
         result.grad = None
+        result._version = 0
         if record:
             result.requires_grad = True
             result.grad_fn = self
             self._inputs = args
             self._arrays = arrays
             self._output_ref = weakref.ref(result)
+            if self.saves_inputs:
+                self._saved_version = version
             if self.saves_output:
                 self._output_data = out
         else:
@@ -324,10 +339,13 @@ def run_backward(root, gradient, retain_graph, create_graph):
     if root.grad_fn is None:
         root._accumulate_grad(gradient)
         return
+    if root._version and root.grad_fn.saves_output:
+        _refuse_changed(root.grad_fn, ())
     order = backward_order(root.grad_fn)
     grads = {root.grad_fn: gradient}
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
+    quiet = quiet_begin()
     try:
         for fn in order:
             grad = grads.pop(fn, None)
@@ -337,6 +355,7 @@ def run_backward(root, gradient, retain_graph, create_graph):
                 fn.__dict__.clear()
                 fn._inputs = None
     finally:
+        quiet_end(quiet)
         _GradMode.enabled = previous_mode
 
 
@@ -347,6 +366,13 @@ def _backward_step(fn, grad, grads, create_graph):
         if output is not None:
             output._accumulate_grad(grad)
     inputs = fn._inputs
+    saved_version = fn._saved_version
+    if saved_version is not None:  # the inputs backward reads are as they were: no version grew
+        for arg in inputs:
+            if isinstance(arg, Tensor):
+                saved_version -= arg._version
+        if saved_version:
+            _refuse_changed(fn, inputs)
     if create_graph or fn.backward_on_tensors:
         if not isinstance(grad, Tensor):
             grad = _tensor_like(fn, grad)
@@ -375,8 +401,26 @@ def _backward_step(fn, grad, grads, create_graph):
         if creator is None:
             arg._accumulate_grad(input_grad, fresh)
         else:
+            if arg._version and creator.saves_output:  # the output its backward reads changed
+                _refuse_changed(creator, ())
             previous = grads.get(creator)
             grads[creator] = input_grad if previous is None else previous + input_grad
+
+
+def _refuse_changed(fn, inputs):
+    """Raise RuntimeError naming fn and the tensors its backward reads that were changed in place
+    since the call (the gradient would be that of other values), as PyTorch does. The check of
+    an output is made where it is an input of the next function back (or the root), which holds
+    it; no inputs are passed then."""
+    changed = [
+        f"input {i}" for i, arg in enumerate(inputs) if isinstance(arg, Tensor) and arg._version
+    ]
+    if not changed:
+        changed.append("its output")
+    raise RuntimeError(
+        f"{fn.name()}: a tensor its gradient needs was changed in place after the operation "
+        f"used it ({', '.join(changed)}); change it out of place, or after backward"
+    )
 
 
 def _tensor_like(fn, array):

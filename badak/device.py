@@ -5,9 +5,51 @@ with NumPy's interface (CuPy) can later be chosen in this file alone. Today bada
 the CPU.
 """
 
+import functools
+
 import numpy as np
 
-__all__ = ["available_devices", "device", "np"]
+__all__ = ["available_devices", "device", "np", "quiet_begin", "quiet_end"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Floating-point errors stay silent inside badak's operations
+# ----------------------------------------------------------------------------------------------
+# PyTorch gives inf and NaN for log(0), 1/0, inf * 0 without a word; NumPy warns. Every operation
+# therefore computes with NumPy's floating-point error reporting off. `np.errstate` costs about a
+# microsecond per use, as much as a whole small operation, so the state is set directly where
+# NumPy allows it: `token = quiet_begin()` ... `quiet_end(token)`, in a try/finally.
+def _quiet_switch():
+    try:  # NumPy 2: the error state is a context variable
+        from numpy._core import _ufunc_config
+
+        state = _ufunc_config._extobj_contextvar
+        quiet = _ufunc_config._make_extobj(all="ignore")
+        return functools.partial(state.set, quiet), state.reset
+    except (ImportError, AttributeError):
+        pass
+    get_state, set_state = getattr(np, "geterrobj", None), getattr(np, "seterrobj", None)
+    if set_state is not None:  # NumPy 1: the error state is a per-thread object
+
+        def begin():
+            previous = get_state()
+            set_state(quiet)
+            return previous
+
+        previous = np.seterr(all="ignore")
+        quiet = get_state()
+        np.seterr(**previous)
+        return begin, set_state
+
+    def begin():  # any other NumPy: its public context manager
+        context = np.errstate(all="ignore")
+        context.__enter__()
+        return context
+
+    return begin, lambda context: context.__exit__(None, None, None)
+
+
+quiet_begin, quiet_end = _quiet_switch()
 
 
 def available_devices():

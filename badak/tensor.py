@@ -16,7 +16,18 @@ class Tensor:
     `.data` is, as in PyTorch, a Tensor sharing it outside any graph.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    # _version counts the in-place changes of the array, as PyTorch's version counter: backward
+    # compares it with the count when an operation saved the tensor (see autograd.Function).
+    # detach() sets _detached_from: the tensor it shares its array and its version count with.
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_version",
+        "_detached_from",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -31,6 +42,7 @@ class Tensor:
         self.grad = None
         self.requires_grad = False
         self.grad_fn = None
+        self._version = 0
 
     @classmethod
     def _from_array(cls, data):
@@ -114,8 +126,18 @@ class Tensor:
         autograd.backward_from(self, gradient, retain_graph, create_graph)
 
     def detach(self):
-        """A tensor sharing this one's array, outside any graph."""
-        return self._result_type()._from_array(self._data)
+        """A tensor sharing this one's array (and its count of in-place changes), outside any
+        graph."""
+        detached = self._result_type()._from_array(self._data)
+        detached._detached_from = self
+        return detached
+
+    def _changed_in_place(self):
+        """Count an in-place change of the array, here and in the tensors detached from."""
+        tensor = self
+        while tensor is not None:
+            tensor._version += 1
+            tensor = getattr(tensor, "_detached_from", None)
 
     @property
     def data(self):

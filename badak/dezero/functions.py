@@ -225,6 +225,8 @@ def sigmoid_simple(x):
 class Sigmoid(Function):
     """1 / (1 + exp(-x)) computed as tanh(x / 2) / 2 + 1/2: no overflow, DeZero's digits."""
 
+    saves_inputs = False
+
     saves_output = True
 
     def forward(self, x):

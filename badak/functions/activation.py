@@ -36,11 +36,14 @@ def log_normalizer(x, dim):
     top = np.expand_dims(np.argmax(x, axis=dim), dim)
     shifted = x - np.take_along_axis(x, top, axis=dim)
     e = np.exp(shifted)
-    np.put_along_axis(e, top, 0, axis=dim)
+    # The maximum's exp(0) = 1 taken out exactly; where the maximum is inf, its exp(inf - inf)
+    # is NaN and stays in the sum, so the row is NaN, as in PyTorch.
+    np.put_along_axis(e, top, np.take_along_axis(e, top, axis=dim) - 1, axis=dim)
     return shifted, np.log1p(e.sum(axis=dim, keepdims=True))
 
 
 class Sigmoid(Function):
+    saves_inputs = False
     float_valued = True
     saves_output = True
 
@@ -74,6 +77,7 @@ def sigmoid(x):
 
 
 class Tanh(Function):
+    saves_inputs = False
     float_valued = True
     saves_output = True
 
@@ -112,6 +116,8 @@ def relu(x):
 
 
 class LeakyReLU(Function):
+    saves_inputs = False
+
     def forward(self, x, negative_slope):
         self.slope = np.where(x > 0, const(1, x), const(negative_slope, x))
         return x * self.slope
@@ -134,6 +140,7 @@ def _one_dim(name, x, dim):
 
 
 class Softmax(Function):
+    saves_inputs = False
     saves_output = True
 
     def forward(self, x, dim):
@@ -156,6 +163,7 @@ def softmax(x, dim=-1):
 
 
 class LogSoftmax(Function):
+    saves_inputs = False
     saves_output = True
 
     def forward(self, x, dim):
@@ -202,6 +210,8 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 class Dropout(Function):
+    saves_inputs = False
+
     def forward(self, x, keep):
         self.keep = keep  # the mask, already scaled by 1 / (1 - p)
         return x * keep

@@ -104,6 +104,8 @@ def windows(name, size, kernel_size, dilation, padding, stride):
 
 
 class Unfold(Function):
+    saves_inputs = False
+
     def forward(self, x, windows):
         self.windows, self.size = windows, x.shape[2:]
         k, d, p, s, out = windows
@@ -134,6 +136,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 class Fold(Function):
     """Columns (N, C * KH * KW, L) summed into an image of `size`; L = the windows' count (which
     may stop short of the image's end, as a transposed convolution's output_padding has it)."""
+
+    saves_inputs = False
 
     def forward(self, cols, size, windows):
         self.windows = windows

@@ -7,12 +7,15 @@ abs'(0) = 0, clamp passes the gradient at its bounds.
 
 from badak.autograd import Function
 from badak.device import device, np
+from badak.dtypes import PYTHON_SCALARS
 from badak.functions._args import as_array, const
 from badak.functions.shape import unbroadcast
 from badak.tensor import Tensor
 
 
 class Add(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         return a + b
 
@@ -31,6 +34,8 @@ def add(a, b):
 
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         return a - b
 
@@ -97,6 +102,8 @@ def div(a, b):
 
 
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, x):
         return -x
 
@@ -110,22 +117,47 @@ def neg(x):
     return Neg()(x)
 
 
+# A number exponent that PyTorch computes with another function (the same values, but not the
+# same bits, as pow: sqrt(-0.0) is -0.0, rsqrt(-0.0) is -inf, x * x * x rounds twice).
+_POWER_AS = {
+    0.5: np.sqrt,
+    -0.5: lambda x: np.reciprocal(np.sqrt(x)),
+    -1.0: np.reciprocal,
+    2.0: lambda x: x * x,
+    3.0: lambda x: x * x * x,
+    -2.0: lambda x: np.reciprocal(x * x),
+}
+
+
+def _is_number(value):
+    return type(value) in PYTHON_SCALARS or isinstance(value, np.generic)
+
+
 class Pow(Function):
     def forward(self, base, exponent):
+        if _is_number(exponent) and base.dtype.kind == "f":
+            special = _POWER_AS.get(float(exponent))
+            if special is not None:
+                return special(base)
         return base**exponent
 
     def backward(self, grad):
         base, exponent = self.inputs
         need_base, need_exponent = self.needs_input_grad
-        one, zero = const(1, grad), const(0, grad)
+        zero = const(0, grad)
         grad_base = grad_exponent = None
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 where masked out
-            if need_base:  # d/db b**c = c * b**(c-1), taken as 0 where c = 0 (PyTorch)
-                slope = where(exponent == 0, zero, exponent * base ** (exponent - one))
+        if need_base:  # d/db b**c = c * b**(c-1), taken as 0 where c = 0 (PyTorch)
+            if not _is_number(exponent):
+                slope = where(exponent == 0, zero, exponent * pow(base, exponent - const(1, grad)))
                 grad_base = unbroadcast(grad * slope, np.shape(base))
-            if need_exponent:  # d/dc b**c = b**c * log(b), taken as 0 where b = 0 (PyTorch)
-                log_base = log(where(base == 0, one, base))
-                grad_exponent = unbroadcast(grad * base**exponent * log_base, np.shape(exponent))
+            elif exponent:
+                grad_base = grad * (exponent * pow(base, exponent - 1))
+            else:  # zeros, whatever the gradient or the base (NaN included)
+                grad_base = where(np.ones(np.shape(base), bool), zero, zero)
+        if need_exponent:  # d/dc b**c = b**c * log(b), taken as 0 where b = 0 and c >= 0
+            at_zero = (as_array(base) == 0) & (as_array(exponent) >= 0)
+            slope = where(at_zero, zero, pow(base, exponent) * log(base))
+            grad_exponent = unbroadcast(grad * slope, np.shape(exponent))
         return grad_base, grad_exponent
 
 
@@ -135,6 +167,7 @@ def pow(base, exponent):
 
 
 class Exp(Function):
+    saves_inputs = False
     float_valued = True
 
     saves_output = True
@@ -183,6 +216,7 @@ def log1p(x):
 
 
 class Sqrt(Function):
+    saves_inputs = False
     float_valued = True
 
     saves_output = True
@@ -262,6 +296,8 @@ def _split(grad, loses, tie, shapes):
 
 
 class Maximum(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes, self.loses, self.tie = (np.shape(a), np.shape(b)), (a < b, a > b), a == b
         return np.maximum(a, b)
@@ -276,6 +312,8 @@ def maximum(a, b):
 
 
 class Minimum(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes, self.loses, self.tie = (np.shape(a), np.shape(b)), (a > b, a < b), a == b
         return np.minimum(a, b)
@@ -291,6 +329,8 @@ def minimum(a, b):
 
 class Clamp(Function):
     """min(max(x, low), high); a None bound is absent. Bounds may be tensors with gradients."""
+
+    saves_inputs = False
 
     def forward(self, x, low, high):
         raised = x if low is None else np.maximum(x, low)
@@ -325,6 +365,8 @@ clip = clamp
 
 
 class Where(Function):
+    saves_inputs = False
+
     def forward(self, a, b, condition):
         self.condition = condition
         self.shapes = np.shape(a), np.shape(b)
@@ -350,6 +392,8 @@ def where(condition, input, other):
 
 
 class Cast(Function):
+    saves_inputs = False
+
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
         with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as PyTorch

@@ -3,11 +3,12 @@
 
 They change the array a tensor holds, which backward may still need, so they are refused on a
 tensor that requires grad while grad mode is on: do them under no_grad(), or on `.data`, as an
-optimizer does.
+optimizer does. Each counts in the tensor's `_version`, so that a backward that needs the old
+values refuses to run (see autograd.Function).
 """
 
 from badak.autograd import is_grad_enabled
-from badak.device import np
+from badak.device import np, quiet_begin, quiet_end
 from badak.functions.elementwise import plain
 from badak.functions.shape import as_index
 
@@ -24,7 +25,12 @@ def check_in_place(tensor, op):
 def update_(tensor, op, ufunc, other):
     """tensor's array = ufunc(array, other), written into the array itself; returns tensor."""
     check_in_place(tensor, op)
-    ufunc(tensor._data, plain(other), out=tensor._data)
+    quiet = quiet_begin()  # inf and NaN without NumPy's warnings, as every operation
+    try:
+        ufunc(tensor._data, plain(other), out=tensor._data)
+    finally:
+        quiet_end(quiet)
+    tensor._changed_in_place()
     return tensor
 
 
@@ -50,6 +56,7 @@ def copy_(tensor, source, op="copy_"):
     """tensor's values replaced by source's (broadcast to its shape, cast to its dtype)."""
     check_in_place(tensor, op)
     tensor._data[...] = plain(source)
+    tensor._changed_in_place()
     return tensor
 
 
@@ -65,3 +72,4 @@ def set_item_(tensor, index, value):
     """tensor[index] = value, with PyTorch's indexing."""
     check_in_place(tensor, "__setitem__")
     tensor._data[as_index(index)] = plain(value)
+    tensor._changed_in_place()

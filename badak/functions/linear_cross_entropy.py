@@ -28,6 +28,8 @@ class LinearCrossEntropy(Function):
     keywords. For reduction='none' the upstream gradient differs per row, so backward forms the
     gradients then, computing the logits a second time."""
 
+    saves_inputs = False
+
     fresh_gradients = True
 
     def forward(self, x, weight, bias, target, ignore_index, reduction, label_smoothing, chunk):

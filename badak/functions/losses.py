@@ -40,6 +40,8 @@ from badak.tensor import Tensor
 class NLLLoss(Function):
     """-w_y * input[y] per position, from log-probabilities; its gradient is a constant."""
 
+    saves_inputs = False
+
     def forward(self, x, target, weight, ignore_index, reduction):
         rows = as_rows(x)
         n_rows, n_classes = rows.shape

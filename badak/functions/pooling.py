@@ -52,6 +52,8 @@ def _as_2d(name, input):
 # max_pool2d
 # ----------------------------------------------------------------------------------------------
 class MaxPool2d(Function):
+    saves_inputs = False
+
     def forward(self, x, windows):
         kernel, dilation, padding, stride, out = windows
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -83,6 +85,8 @@ class _Picked:
 class _Scatter(Function):
     """Max pooling's backward: each window's gradient added at its maximum."""
 
+    saves_inputs = False
+
     def forward(self, grad, picked):
         self.picked = picked
         kernel, dilation, padding, stride, _ = picked.windows
@@ -98,6 +102,8 @@ class _Scatter(Function):
 
 class _Gather(Function):
     """The adjoint of _Scatter: each window's element at the recorded maximum."""
+
+    saves_inputs = False
 
     def forward(self, x, picked):
         self.picked = picked

@@ -35,6 +35,8 @@ def _reduce_args(name, x, dim, keepdim, axis, keepdims):
 
 
 class Sum(Function):
+    saves_inputs = False
+
     def forward(self, x, axes, keepdim):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
         if x.dtype == np.float16:  # accumulated in float32, as PyTorch does
@@ -66,7 +68,9 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 class MaskedReduce(Function):
-    """amax/amin/max/min: forward on arrays; backward routes the gradient through a fixed mask."""
+    """max(dim)/min(dim): forward on arrays; backward routes the gradient through a fixed mask."""
+
+    saves_inputs = False
 
     def forward(self, x, axes, keepdim, values, weights):
         self.input_shape, self.axes, self.keepdim = x.shape, axes, keepdim
@@ -77,26 +81,39 @@ class MaskedReduce(Function):
         return (_expand(grad, self.input_shape, self.axes, self.keepdim) * self.weights,)
 
 
-def _extreme(name, x, dim, keepdim, axis, keepdims, pick):
-    """Values of amax/amin and the gradient shares: equal among ties."""
+class Extreme(MaskedReduce):
+    """amax/amin, and max/min of all elements: tied extremes share the gradient equally.
+
+    At a NaN result PyTorch's rules differ by function, and badak follows them: amax/amin give
+    the reduced group NaN gradients (no element equals NaN, so each share is 0/0); max()/min()
+    with `nan_shares` split the gradient among the NaN elements.
+    """
+
+    def forward(self, x, axes, keepdim, pick, nan_shares):
+        values = pick(x, axis=axes, keepdims=True)
+        weights = None
+        if self.needs_input_grad:  # recorded for backward: the shares are needed
+            hits = x == values
+            if nan_shares and x.dtype.kind in "fc":
+                hits |= np.isnan(x) & np.isnan(values)
+            weights = (hits / hits.sum(axis=axes, keepdims=True)).astype(x.dtype)
+        if not keepdim:
+            values = values.reshape([s for i, s in enumerate(x.shape) if i not in axes])
+        return super().forward(x, axes, keepdim, values, weights)
+
+
+def _extreme(name, x, dim, keepdim, axis, keepdims, pick, nan_shares=False):
+    """amax/amin over `dim` (all dims when None), checked; see Extreme for the gradient."""
     axes, keepdim = _reduce_args(name, x, dim, keepdim, axis, keepdims)
-    data = x._data if isinstance(x, Tensor) else np.asarray(x)
+    shape = np.shape(x)
     if axes is None:
-        axes = tuple(range(data.ndim))
-    empty = [a for a in axes if data.shape[a] == 0]
+        axes = tuple(range(len(shape)))
+    empty = [a for a in axes if shape[a] == 0]
     if empty:
         raise RuntimeError(
             f"{name}: dim {empty[0]} has size 0; a maximum or minimum over no element has no value"
         )
-    values = pick(data, axis=axes, keepdims=True)
-    hits = data == values
-    weights = (hits / hits.sum(axis=axes, keepdims=True)).astype(data.dtype)
-    out = (
-        values
-        if keepdim
-        else values.reshape([s for i, s in enumerate(data.shape) if i not in axes])
-    )
-    return MaskedReduce()(x, axes=axes, keepdim=keepdim, values=out, weights=weights)
+    return Extreme()(x, axes=axes, keepdim=keepdim, pick=pick, nan_shares=nan_shares)
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -113,7 +130,8 @@ def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
     """max(dim)/min(dim): (values, indices); the gradient goes to the returned index."""
     dim, keepdim = resolve_dim(name, dim, keepdim, axis, keepdims)
     if dim is None:
-        return (amax if arg is np.argmax else amin)(x)
+        pick = np.max if arg is np.argmax else np.min
+        return _extreme(name, x, None, False, None, None, pick, nan_shares=True)
     if isinstance(dim, tuple):
         raise TypeError(f"{name}: dim must be one int when indices are returned, got {dim}")
     (axis,) = normalize_dims(name, dim, np.ndim(x)) or (0,)

@@ -18,6 +18,8 @@ def _is_parameter(x):
 
 
 class Reshape(Function):
+    saves_inputs = False
+
     def forward(self, x, shape):
         self.input_shape = x.shape
         try:
@@ -41,6 +43,8 @@ view = reshape
 
 
 class Permute(Function):
+    saves_inputs = False
+
     def forward(self, x, dims):
         self.dims = dims
         return x.transpose(dims)
@@ -118,6 +122,8 @@ def broadcast_view(x, shape):
 
 
 class BroadcastTo(Function):
+    saves_inputs = False
+
     def forward(self, x, shape):
         self.input_shape = np.shape(x)
         return broadcast_view(x, shape)
@@ -145,6 +151,8 @@ def broadcast_to(x, *shape):
 
 
 class SumTo(Function):
+    saves_inputs = False
+
     def forward(self, x, shape):
         self.input_shape = x.shape
         lead = x.ndim - len(shape)
@@ -204,6 +212,8 @@ def _ints_apart_from_arrays(index):
 
 
 class GetItem(Function):
+    saves_inputs = False
+
     def forward(self, x, index):
         self.input_shape = x.shape
         self.index = index
@@ -215,6 +225,8 @@ class GetItem(Function):
 
 class GetItemGrad(Function):
     """Scatters a gradient back into zeros of the indexed array's shape; repeats accumulate."""
+
+    saves_inputs = False
 
     def forward(self, grad, index, shape):
         self.index = index
@@ -244,6 +256,8 @@ def get_item(x, index):
 
 
 class Cat(Function):
+    saves_inputs = False
+
     def forward(self, *xs, dim):
         self.dim = dim
         self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
@@ -289,6 +303,8 @@ def stack(tensors, dim=0):
 
 
 class ConstantPad(Function):
+    saves_inputs = False
+
     def forward(self, x, widths, value):
         self.inner = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         return np.pad(x, widths, constant_values=value)

@@ -51,6 +51,7 @@ def _fans(tensor):
 
 def _fill(tensor, values):
     tensor._data[...] = values
+    tensor._changed_in_place()
     return tensor
 
 

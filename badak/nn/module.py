@@ -147,6 +147,7 @@ class Module:
             raise ValueError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
         for name, array in arrays.items():
             own[name]._data[...] = array
+            own[name]._changed_in_place()
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------------

@@ -42,9 +42,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
-    norms = [_vector_norm(g, norm_type) for g in grads]
-    dtype = np.result_type(*grads)  # the total norm's: float16 gradients give a float16 norm
-    total_norm = _vector_norm(np.stack(norms), norm_type).astype(dtype)
+    with np.errstate(all="ignore"):  # squares beyond the dtype's range give inf, as in PyTorch
+        norms = [_vector_norm(g, norm_type) for g in grads]
+        dtype = np.result_type(*grads)  # the total norm's: float16 gradients give a float16 norm
+        total_norm = _vector_norm(np.stack(norms), norm_type).astype(dtype)
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
@@ -52,9 +53,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             "scale them by the non-finite norm anyway"
         )
     dtype = total_norm.dtype.type
-    coefficient = min(dtype(max_norm) / (total_norm + dtype(1e-6)), dtype(1.0))
-    for g in grads:
-        g *= coefficient.astype(g.dtype, copy=False)
+    with np.errstate(all="ignore"):  # an infinite norm gives 0 and NaN, silently, as PyTorch's
+        coefficient = min(dtype(max_norm) / (total_norm + dtype(1e-6)), dtype(1.0))
+        for g in grads:
+            g *= coefficient.astype(g.dtype, copy=False)
     return Tensor(total_norm)
 
 

@@ -114,7 +114,8 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        # An overflowing or NaN gradient gives inf and NaN parameters silently, as in PyTorch.
+        with no_grad(), np.errstate(all="ignore"):
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
@@ -128,6 +129,7 @@ class Optimizer:
                     if grad.dtype != p._data.dtype:
                         grad = grad.astype(p._data.dtype)
                     self._update(p, grad, group)
+                    p._changed_in_place()  # a backward through a graph that used p now refuses
         return loss
 
     def zero_grad(self, set_to_none=True):
