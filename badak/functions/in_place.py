@@ -10,7 +10,7 @@ values refuses to run (see autograd.Function).
 from badak.autograd import is_grad_enabled
 from badak.device import np, quiet_begin, quiet_end
 from badak.functions.elementwise import plain
-from badak.functions.shape import as_index
+from badak.functions.shape import index_steps
 
 
 def check_in_place(tensor, op):
@@ -71,5 +71,9 @@ def zero_(tensor):
 def set_item_(tensor, index, value):
     """tensor[index] = value, with PyTorch's indexing."""
     check_in_place(tensor, "__setitem__")
-    tensor._data[as_index(index)] = plain(value)
+    *steps, last = index_steps(index, tensor._data.ndim)
+    target = tensor._data
+    for step in steps:  # basic: a view of the array
+        target = target[step]
+    target[last] = plain(value)
     tensor._changed_in_place()

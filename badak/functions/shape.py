@@ -180,13 +180,17 @@ def unbroadcast(grad, shape):
 
 
 def as_index(index):
-    """An index with Tensors and lists turned into arrays, ready for NumPy indexing."""
+    """An index with Tensors and lists turned into arrays, ready for NumPy indexing; a 0-d integer
+    Tensor or array is an int, as PyTorch reads it."""
     if isinstance(index, tuple):
         return tuple(as_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, list):
-        return np.asarray(index)
+        index = index._data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+        return index.astype(np.int64) if index.size == 0 else index  # [] indexes nothing
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+        return int(index)
     return index
 
 
@@ -199,16 +203,47 @@ def _is_int(part):
     return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
 
 
-def _ints_apart_from_arrays(index):
-    """True where NumPy and PyTorch differ: ints and integer arrays together (no None or masks)."""
-    if not isinstance(index, tuple) or not any(_is_int(p) for p in index):
-        return False
-    arrays = [p for p in index if isinstance(p, np.ndarray)]
-    return (
-        bool(arrays)
-        and all(p.dtype.kind in "iu" for p in arrays)
-        and all(p is not None for p in index)
-    )
+def _dims_taken(part):
+    """How many dims of the indexed array an index part consumes."""
+    if part is None or isinstance(part, bool):
+        return 0
+    if isinstance(part, np.ndarray) and part.dtype == bool:
+        return part.ndim  # a mask covers as many dims as it has
+    return 1
+
+
+def index_steps(index, ndim):
+    """PyTorch's reading of `index` into an array of `ndim` dims, as NumPy indices applied one
+    after the other.
+
+    Two rules differ from NumPy's where index arrays are present. An int beside them is to NumPy
+    one more index array (broadcast with the others, which moves the result's dims:
+    x[0, None, [1, 0]] has shape (2, 1, ...)); PyTorch applies the ints and Nones first and
+    indexes what is left with the arrays ((1, 2, ...)). And a "..." that stands for no dim does
+    not keep two index arrays apart in PyTorch. So "..." is spelled out as slices, and with ints
+    present there are two steps, the first basic (a view); else one.
+    """
+    index = as_index(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(p, np.ndarray) and p.ndim for p in parts):
+        return (index,)
+    if any(p is Ellipsis for p in parts):
+        at = next(i for i, p in enumerate(parts) if p is Ellipsis)
+        spelled = [slice(None)] * (ndim - sum(_dims_taken(p) for p in parts if p is not Ellipsis))
+        parts = (*parts[:at], *spelled, *parts[at + 1 :])
+    if not any(_is_int(p) for p in parts):
+        return (parts,)
+    first, rest = [], []
+    for part in parts:
+        if _is_int(part):
+            first.append(part)
+        elif part is None:
+            first.append(None)
+            rest.append(slice(None))
+        else:  # a slice, an index array, a mask or a bool: applied in the second step
+            first.extend([slice(None)] * _dims_taken(part))
+            rest.append(part)
+    return tuple(first), tuple(rest)
 
 
 class GetItem(Function):
@@ -244,15 +279,12 @@ class GetItemGrad(Function):
 def get_item(x, index):
     """x[index] with basic or advanced indexing; repeated indices accumulate their gradients.
 
-    Where NumPy and PyTorch differ (an int and an index array with a slice between them),
-    PyTorch's rule holds: the ints select first, then the arrays index what is left.
+    Where NumPy and PyTorch differ (ints beside index arrays), PyTorch's rule holds: the ints
+    select first, then the arrays index what is left (see index_steps).
     """
-    index = as_index(index)
-    if _ints_apart_from_arrays(index):
-        ints_only = tuple(p if _is_int(p) or p is Ellipsis else slice(None) for p in index)
-        rest = tuple(p for p in index if not _is_int(p))
-        return get_item(GetItem()(x, index=ints_only), rest)
-    return GetItem()(x, index=index)
+    for step in index_steps(index, np.ndim(x)):
+        x = GetItem()(x, index=step)
+    return x
 
 
 class Cat(Function):

@@ -1,8 +1,9 @@
 """badak's shape functions and indexing against PyTorch: values and gradients."""
 
 import numpy as np
+import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import badak
@@ -294,3 +295,86 @@ def test_int_and_array_index_apart_follow_torch(dtype, shape, seed):
         dtype,
         seed=seed,
     )
+
+
+@st.composite
+def _mixed_index(draw):
+    """A shape and an index mixing ints, slices, None, "...", index arrays (lists, arrays,
+    Tensors, 0-d Tensors) and masks in any order: the indexes where NumPy and PyTorch differ."""
+    shape = draw(shapes(min_dims=1, max_dims=4))
+    parts, dims = [], list(shape)
+    while dims and len(parts) < 6:
+        kind = draw(st.sampled_from(["int", "slice", "list", "array", "tensor", "scalar", "none"]))
+        if kind == "none":
+            parts.append(None)
+            continue
+        size = dims.pop(0)
+        if kind == "int":
+            parts.append(draw(st.integers(-size, size - 1)))
+        elif kind == "slice":
+            parts.append(slice(draw(st.integers(0, size)), None, draw(st.integers(1, 2))))
+        elif kind == "scalar":
+            parts.append(np.int64(draw(st.integers(-size, size - 1))))
+        else:
+            # unique positions, so that an assignment stores one value per element (repeats are
+            # tested above)
+            values = draw(st.lists(st.integers(0, size - 1), max_size=3, unique=True))
+            values = [v - size if draw(st.booleans()) else v for v in values]
+            parts.append(values if kind == "list" else np.array(values, dtype=np.int64))
+            if kind == "tensor":
+                parts[-1] = ("tensor", parts[-1])
+    if draw(st.booleans()):
+        parts.insert(draw(st.integers(0, len(parts))), Ellipsis)
+    return shape, parts
+
+
+def _index_for(parts, lib):
+    def one(part):
+        if isinstance(part, tuple):
+            return lib.tensor(part[1]) if lib is badak else torch.from_numpy(part[1])
+        if isinstance(part, np.integer) and lib is not None:
+            return lib.tensor(part) if lib is badak else torch.tensor(int(part))
+        if isinstance(part, np.ndarray) and lib is torch:
+            return torch.from_numpy(part)
+        return part
+
+    return tuple(one(part) for part in parts)
+
+
+@each_dtype
+@given(case=_mixed_index(), seed=seeds)
+def test_mixed_int_none_slice_and_array_indexes_match_torch(dtype, case, seed):
+    # x[0, None, [1, 0]]: PyTorch applies ints and None first, NumPy broadcasts the int with the
+    # arrays; badak gives PyTorch's shape, values and gradient, or its error
+    shape, parts = case
+    x = normal(np.random.default_rng(seed), shape)
+    try:
+        expected = torch.from_numpy(x)[_index_for(parts, torch)]
+    except (IndexError, RuntimeError, ValueError):
+        with pytest.raises((IndexError, ValueError, RuntimeError)):
+            badak.tensor(x)[_index_for(parts, badak)]
+        return
+    assume(expected.numel() < 10_000)
+    compare(
+        lambda t: t[_index_for(parts, badak)],
+        lambda t: t[_index_for(parts, torch)],
+        [x],
+        dtype,
+        seed=seed,
+    )
+
+
+@given(case=_mixed_index(), seed=seeds)
+def test_mixed_index_assignment_matches_torch(case, seed):
+    shape, parts = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    target, expected = badak.tensor(x.copy()), torch.from_numpy(x.copy())
+    try:
+        selected = expected[_index_for(parts, torch)].shape
+    except (IndexError, RuntimeError, ValueError):
+        return
+    values = rng.standard_normal(tuple(selected))
+    expected[_index_for(parts, torch)] = torch.from_numpy(values)
+    target[_index_for(parts, badak)] = badak.tensor(values)
+    np.testing.assert_array_equal(target.numpy(), expected.numpy())
