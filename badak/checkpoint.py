@@ -15,6 +15,7 @@ from badak.tensor import Tensor
 
 METADATA_KEY = "__badak__"
 FORMAT_VERSION = 1
+MAX_DEPTH = 64  # nesting of the stored tree; a state dict is 3 or 4 deep
 
 
 # ----------------------------------------------------------------------------------------------
@@ -82,18 +83,37 @@ def _join(name, key):
     return f"{name}/{key}" if name else str(key)
 
 
-def _decode(tree, arrays):
+def _decode(tree, arrays, depth=0):
+    """The object `tree` describes; ValueError where it is not a tree `_encode` could write."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"its structure is nested more than {MAX_DEPTH} deep")
     if isinstance(tree, dict):
         if "__array__" in tree:
             array = arrays[tree["__array__"]]
-            return Tensor._from_array(array) if tree["tensor"] else array
+            if not tree["tensor"]:
+                return array
+            if array.dtype.kind not in "biufc":
+                raise ValueError(f"a tensor of dtype {array.dtype}")
+            return Tensor._from_array(array)
         if "__dict__" in tree:
-            return {k: _decode(v, arrays) for k, v in tree["__dict__"]}
+            items = tree["__dict__"]
+            if not all(isinstance(item, list) and len(item) == 2 for item in items):
+                raise ValueError("a dict that is not a list of [key, value] pairs")
+            return {_key(k): _decode(v, arrays, depth + 1) for k, v in items}
         if "__list__" in tree:
-            return [_decode(v, arrays) for v in tree["__list__"]]
+            return [_decode(v, arrays, depth + 1) for v in tree["__list__"]]
         if "__tuple__" in tree:
-            return tuple(_decode(v, arrays) for v in tree["__tuple__"])
+            return tuple(_decode(v, arrays, depth + 1) for v in tree["__tuple__"])
+        raise ValueError(f"an unknown entry with keys {sorted(tree)[:3]}")
+    if isinstance(tree, list):  # lists are always written inside a __list__ or __dict__ entry
+        raise ValueError("a bare list in its structure")
     return tree
+
+
+def _key(key):
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        raise ValueError(f"a dict key {key!r}, not a str or int")
+    return key
 
 
 # ----------------------------------------------------------------------------------------------
@@ -114,32 +134,79 @@ def save(obj, path, metadata=None):
 
 
 def load_with_metadata(path):
-    """(object, metadata) from a file written by `save`; ValueError for anything else."""
+    """(object, metadata) from a file written by `save`; ValueError "not a badak file" for
+    anything else, checked before anything is built: every member of the archive must be an
+    .npy array (never a pickle) whose declared shape and dtype fill exactly the bytes it has."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no file {str(path)!r}")
     with open(path, "rb") as file:
         if file.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
             raise ValueError(f"load: {str(path)!r} is not a badak file: it is not an .npz archive")
-    import zipfile  # only loading needs it; `import badak` stays quick
+    import zipfile  # only loading needs these; `import badak` stays quick
 
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if METADATA_KEY not in archive.files:
-                raise ValueError("it has no __badak__ entry")
-            description = json.loads(str(archive[METADATA_KEY]))
-            if not isinstance(description, dict) or description.get("format") != "badak":
-                raise ValueError("its __badak__ entry is not badak's")
-            if description.get("version", 0) > FORMAT_VERSION:
-                raise ValueError(
-                    f"it has format version {description['version']}, newer than badak's"
-                )
-            arrays = {name: archive[name] for name in archive.files if name != METADATA_KEY}
-            obj = _decode(description["tree"], arrays)
-    # not an npz, a truncated one, or a description that does not match its arrays
-    except (ValueError, OSError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        with zipfile.ZipFile(path) as archive:
+            arrays = {name[:-4]: _read_member(archive, name) for name in _members(archive)}
+        if METADATA_KEY not in arrays:
+            raise ValueError("it has no __badak__ entry")
+        text = arrays.pop(METADATA_KEY)
+        if text.dtype.kind != "U" or text.ndim != 0:
+            raise ValueError("its __badak__ entry is not a JSON text")
+        description = json.loads(str(text))
+        if not isinstance(description, dict) or description.get("format") != "badak":
+            raise ValueError("its __badak__ entry is not badak's")
+        version = description.get("version", 0)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ValueError(f"it has format version {version!r}, newer than badak's")
+        metadata = description.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise ValueError("its metadata is not a JSON object")
+        obj = _decode(description["tree"], arrays)
+    # a damaged archive, or a description that does not match its arrays; JSON nested too deep
+    # for Python's parser gives RecursionError
+    except (ValueError, OSError, EOFError, KeyError, TypeError, RecursionError) as error:
         raise ValueError(f"load: {str(path)!r} is not a badak file: {error}") from None
-    return obj, description.get("metadata", {})
+    except zipfile.BadZipFile as error:
+        raise ValueError(f"load: {str(path)!r} is not a badak file: {error}") from None
+    return obj, metadata
+
+
+def _members(archive):
+    """The archive's member names, each an .npy file (as np.savez writes them)."""
+    names = archive.namelist()
+    strange = [name for name in names if not name.endswith(".npy")]
+    if strange:
+        raise ValueError(f"its member {strange[0]!r} is not an .npy array")
+    if len(set(names)) != len(names):
+        raise ValueError("it has two members of one name")
+    return names
+
+
+def _read_member(archive, name):
+    """The array in member `name`, its header checked against the member's size first (a header
+    may declare 10^13 elements in a file of a few bytes)."""
+    info = archive.getinfo(name)
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ValueError(f"its member {name!r} has .npy format {version}")
+        if dtype.hasobject:
+            raise ValueError(f"its member {name!r} holds Python objects (a pickle)")
+        size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        if size != info.file_size - member.tell():
+            raise ValueError(
+                f"its member {name!r} declares shape {shape} of {dtype}, which does not fit "
+                f"its {info.file_size} bytes"
+            )
+        data = member.read(size)
+    array = np.frombuffer(data, dtype=dtype)
+    array = array.reshape(shape, order="F" if fortran_order else "C")
+    return array.astype(dtype.newbyteorder("="), copy=True)  # writable, in this machine's order
 
 
 def load(path):

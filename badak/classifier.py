@@ -1,6 +1,7 @@
 """A trained classifier as `badak train` leaves it: the network plus what it needs to be used
 (class names, feature names, the standardisation statistics), saved as one `model.npz`."""
 
+import math
 from dataclasses import dataclass, field
 
 import badak
@@ -97,11 +98,13 @@ class Classifier:
 
     @classmethod
     def load(cls, path):
-        """Read a model.npz; ValueError when the file is not a badak classifier."""
+        """Read a model.npz; ValueError when the file is not a badak classifier, or one whose
+        parts disagree (checked before the network is built)."""
         state, meta = checkpoint.load_with_metadata(path)
         if meta.get("kind") != "classifier":
             raise ValueError(f"load: {str(path)!r} is a badak file but not a trained classifier")
         try:
+            _check_consistent(meta, state)
             network = build_network(meta["architecture"])
             network.load_state_dict(state)
             stats = meta["preprocessing"]["standardize"]
@@ -124,3 +127,47 @@ class Classifier:
 
 
 _OWN_KEYS = {"kind", "model_format", "badak_version"}
+
+
+def _check_consistent(meta, state):
+    """ValueError unless a classifier's metadata and weights agree: distinct class and feature
+    names (strings), as many output units as classes and input units as features, standardising
+    statistics of one finite number per feature (scales positive), and an architecture whose
+    layers fit in the weights the file holds (so that building it cannot exhaust memory; the
+    weights' names and shapes are load_state_dict's to check)."""
+    classes, features = meta["classes"], meta["feature_names"]
+    for what, names in (("class", classes), ("feature", features)):
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"its {what} names are not a list of strings")
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise ValueError(f"its {what} name {twice!r} appears twice")
+    if len(classes) < 2 or not features:
+        raise ValueError(f"{len(classes)} classes and {len(features)} features")
+    if not isinstance(meta["target_name"], str):
+        raise ValueError("its target name is not a string")
+    architecture = meta["architecture"]
+    if not isinstance(architecture, dict):
+        raise ValueError("its architecture is not a JSON object")
+    hidden = architecture.get("hidden", []) if architecture.get("model") == "mlp" else []
+    sizes = [architecture["in_features"], *hidden, architecture["out_features"]]
+    if not all(type(n) is int and n > 0 for n in sizes):
+        raise ValueError(f"its layer sizes {sizes} are not positive ints")
+    if sizes[0] != len(features) or sizes[-1] != len(classes):
+        raise ValueError(
+            f"a network from {sizes[0]} inputs to {sizes[-1]} outputs for "
+            f"{len(features)} features and {len(classes)} classes"
+        )
+    stored = sum(math.prod(np.shape(v)) for v in state.values()) if isinstance(state, dict) else 0
+    needed = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if needed > max(stored, 1 << 20):  # a small network is built, and load_state_dict names
+        raise ValueError(f"its layers need {needed} weights and it holds {stored}")  # the key
+    stats = meta["preprocessing"]["standardize"]
+    for name in ("mean", "scale"):
+        values = stats[name]
+        if not isinstance(values, list) or len(values) != len(features):
+            raise ValueError(f"its standardising {name} is not one number per feature")
+        if not all(type(v) in (int, float) and np.isfinite(v) for v in values):
+            raise ValueError(f"its standardising {name} holds a value that is not a finite number")
+    if not all(v > 0 for v in stats["scale"]):
+        raise ValueError("its standardising scale holds a value that is not positive")

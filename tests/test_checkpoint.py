@@ -237,3 +237,102 @@ def test_save_refuses_unsupported_objects_before_writing_anything(tmp_path, obj)
     with pytest.raises(TypeError):
         badak.save(obj, tmp_path / "new.npz")
     assert not (tmp_path / "new.npz").exists()
+
+
+# --- hostile files: refused before anything is built ----------------------------------------
+def npy_bytes(array=None, header=None):
+    """An .npy member: a real array's bytes, or a forged header (dict) over a few data bytes."""
+    import io
+
+    buffer = io.BytesIO()
+    if header is None:
+        np.save(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + b"\0" * 16
+
+
+def forged_zip(path, members, tree=None):
+    """A zip of `members` ({name: bytes}) with a badak description of `tree` beside them."""
+    description = {"format": "badak", "version": 1, "tree": tree, "metadata": {}}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("__badak__.npy", npy_bytes(np.array(json.dumps(description))))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def nested_lists(depth):
+    tree = None
+    for _ in range(depth):
+        tree = {"__list__": [tree]}
+    return tree
+
+
+def deep_json(depth):
+    return "[" * depth + "]" * depth
+
+
+HOSTILE = {
+    "shape-1e13": lambda p: forged_zip(
+        p,
+        {"w.npy": npy_bytes(header={"descr": "<f4", "fortran_order": False, "shape": (10**13,)})},
+        {"__array__": "w", "tensor": True},
+    ),
+    "shape-too-small": lambda p: forged_zip(
+        p,
+        {"w.npy": npy_bytes(header={"descr": "<f8", "fortran_order": False, "shape": (1,)})},
+        {"__array__": "w", "tensor": True},
+    ),
+    "json-100000-deep": lambda p: write_npz(p, __badak__=np.array(deep_json(100_000))),
+    "tree-200-deep": lambda p: write_npz(p, __badak__=badak_json(tree=nested_lists(200))),
+    "member-not-npy": lambda p: forged_zip(
+        p, {"w.npy": npy_bytes(np.ones(2)), "evil.txt": b"x"}, {"__array__": "w", "tensor": True}
+    ),
+    "object-array": lambda p: forged_zip(
+        p,
+        {"w.npy": npy_bytes(header={"descr": "|O", "fortran_order": False, "shape": (2,)})},
+        {"__array__": "w", "tensor": False},
+    ),
+    "string-tensor": lambda p: forged_zip(
+        p, {"w.npy": npy_bytes(np.array(["a", "b"]))}, {"__array__": "w", "tensor": True}
+    ),
+    "dict-not-pairs": lambda p: write_npz(p, __badak__=badak_json(tree={"__dict__": [[1, 2, 3]]})),
+    "dict-list-key": lambda p: write_npz(p, __badak__=badak_json(tree={"__dict__": [[[1], 2]]})),
+    "unknown-entry": lambda p: write_npz(p, __badak__=badak_json(tree={"__set__": [1]})),
+    "metadata-list": lambda p: write_npz(p, __badak__=badak_json(metadata=[1])),
+    "description-array": lambda p: write_npz(p, __badak__=np.array(["{}", "{}"])),
+}
+
+
+@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
+def test_load_refuses_a_hostile_file_with_one_value_error(tmp_path, make, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("badak.load unpickled something")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    path = make(tmp_path / "hostile.npz")
+    with pytest.raises(ValueError, match=r"^load: .*hostile\.npz' is not a badak file: "):
+        badak.load(path)
+
+
+def test_compressed_and_big_endian_archives_still_load(tmp_path):
+    path = tmp_path / "other.npz"
+    description = {"format": "badak", "version": 1, "tree": {"__array__": "w", "tensor": True}}
+    big_endian = np.arange(6, dtype=">f8").reshape(2, 3)
+    np.savez_compressed(path, w=big_endian, __badak__=np.array(json.dumps(description)))
+    loaded = badak.load(path)
+    assert loaded.dtype == np.float64 and loaded.numpy().dtype.isnative
+    np.testing.assert_array_equal(loaded.numpy(), big_endian)
+    loaded.numpy()[0, 0] = 5.0  # writable: the tensor owns its array
+
+
+def test_fortran_ordered_and_empty_arrays_round_trip(tmp_path):
+    state = {"f": np.asfortranarray(np.arange(6.0).reshape(2, 3)), "e": np.zeros((0, 4))}
+    badak.save(state, tmp_path / "a.npz")
+    loaded = badak.load(tmp_path / "a.npz")
+    np.testing.assert_array_equal(loaded["f"], state["f"])
+    assert loaded["e"].shape == (0, 4)

@@ -371,3 +371,59 @@ def test_evaluate_refuses_idx_images_of_another_size(capsys, work, earlier):
     assert run_cli(capsys, "train", "--data", small, "--epochs", "1", "--out", model)[0] == 0
     line = refused(capsys, work, earlier, "evaluate", model, "--data", large)
     assert "16" in line and "9" in line
+
+
+def _tampered(earlier, work, change):
+    """A copy of the earlier run's model.npz whose metadata `change` edits in place."""
+    from badak import checkpoint
+
+    state, meta = checkpoint.load_with_metadata(earlier / "model.npz")
+    change(meta, state)
+    path = work / "tampered.npz"
+    checkpoint.save(state, path, metadata=meta)
+    return path
+
+
+def _set(path, value):
+    def change(meta, state):
+        *parents, last = path
+        target = meta
+        for key in parents:
+            target = target[key]
+        target[last] = value(target[last]) if callable(value) else value
+
+    return change
+
+
+TAMPERED = {
+    "one-class-more": (_set(["classes"], lambda c: [*c, "extra"]), "outputs for"),
+    "duplicate-class": (_set(["classes"], lambda c: [c[0], c[0]]), "appears twice"),
+    "class-not-string": (_set(["classes"], lambda c: [1, 2]), "not a list of strings"),
+    "one-feature-less": (_set(["feature_names"], lambda f: f[:-1]), "inputs to"),
+    "duplicate-feature": (_set(["feature_names"], lambda f: [f[0]] * len(f)), "appears twice"),
+    "mean-too-short": (
+        _set(["preprocessing", "standardize", "mean"], lambda m: m[:-1]),
+        "one number per feature",
+    ),
+    "scale-zero": (
+        _set(["preprocessing", "standardize", "scale"], lambda s: [0.0] * len(s)),
+        "not positive",
+    ),
+    "scale-nan": (
+        _set(["preprocessing", "standardize", "scale"], lambda s: [float("nan")] * len(s)),
+        "not a finite number",
+    ),
+    "huge-layer": (_set(["architecture", "hidden"], [10**7, 10**7]), "weights and it holds"),
+    "size-not-int": (_set(["architecture", "in_features"], 2.5), "not positive ints"),
+    "weights-missing": (lambda meta, state: state.popitem(), "missing keys"),
+}
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+@pytest.mark.parametrize("case", TAMPERED)
+def test_a_model_whose_parts_disagree_is_refused(capsys, work, earlier, command, case):
+    change, words = TAMPERED[case]
+    model = _tampered(earlier, work, change)
+    data = blobs_csv(work / "blobs.csv")
+    line = refused(capsys, work, earlier, command, model, "--data", data)
+    assert "tampered.npz" in line and words in line
