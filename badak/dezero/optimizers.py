@@ -8,9 +8,10 @@ an update (WeightDecay, ClipGrad, FreezeParam).
 
 Each optimizer changes `param.data` in place with DeZero's formulas, in DeZero's order of
 operations. State (velocities, squared-gradient averages ...) lives in dicts keyed by
-`id(param)`, as arrays of the parameter's dtype; hyperparameters are cast to that dtype before
-use, so float32 parameters stay float32 and every step is computed in float32 (NumPy 2 would
-promote float32 arrays with a float64 NumPy scalar).
+`id(param)`, as arrays of the parameter's dtype. A hyperparameter takes the dtype of the array it
+multiplies or is added to, as a Python float does in DeZero's own code (`lr * grad` is in the
+gradient's dtype, which may be float64 for a float32 parameter): `_scalar(lr, grad)`. A NumPy
+float64 scalar would instead promote a float32 array.
 """
 
 import math
@@ -22,7 +23,8 @@ from badak.tensor import Tensor
 
 
 def _scalar(value, array):
-    """`value` in `array`'s floating dtype (left alone for integer arrays)."""
+    """`value` in the floating dtype of `array`, the operand it meets (left alone for integer
+    arrays)."""
     return array.dtype.type(value) if array.dtype.kind in "fc" else value
 
 
@@ -128,7 +130,8 @@ class SGD(Optimizer):
         self.lr = lr
 
     def update_one(self, param):
-        add_scaled_(param.data, _scalar(-self.lr, param.data), _grad_array(param))  # optim.SGD's
+        grad = _grad_array(param)
+        add_scaled_(param.data, _scalar(-self.lr, grad), grad)  # param -= lr * grad, in one pass
 
 
 class MomentumSGD(Optimizer):
@@ -149,7 +152,8 @@ class MomentumSGD(Optimizer):
             self.vs[key] = np.zeros_like(param.data)
         v = self.vs[key]
         v *= _scalar(self.momentum, v)
-        v -= _scalar(self.lr, v) * _grad_array(param)
+        grad = _grad_array(param)
+        v -= _scalar(self.lr, grad) * grad
         param.data += v
 
 
@@ -172,7 +176,7 @@ class AdaGrad(Optimizer):
         h = self.hs[key]
         grad = _grad_array(param)
         h += grad * grad
-        param.data -= _scalar(self.lr, h) * grad / (np.sqrt(h) + _scalar(self.eps, h))
+        param.data -= _scalar(self.lr, grad) * grad / (np.sqrt(h) + _scalar(self.eps, h))
 
 
 class AdaDelta(Optimizer):
@@ -197,15 +201,14 @@ class AdaDelta(Optimizer):
             self.msg[key] = np.zeros_like(param.data)
             self.msdx[key] = np.zeros_like(param.data)
         msg, msdx = self.msg[key], self.msdx[key]
-        rho, one_minus_rho = _scalar(self.rho, msg), _scalar(1 - self.rho, msg)
-        eps = _scalar(self.eps, msg)
+        rho, eps = _scalar(self.rho, msg), _scalar(self.eps, msg)
         grad = _grad_array(param)
 
         msg *= rho
-        msg += one_minus_rho * grad * grad
+        msg += _scalar(1 - self.rho, grad) * grad * grad
         dx = np.sqrt((msdx + eps) / (msg + eps)) * grad
         msdx *= rho
-        msdx += one_minus_rho * dx * dx
+        msdx += _scalar(1 - self.rho, dx) * dx * dx
         param.data -= dx
 
 
@@ -247,8 +250,9 @@ class Adam(Optimizer):
         m, v = self.ms[key], self.vs[key]
         grad = _grad_array(param)
 
-        m += _scalar(1 - self.beta1, m) * (grad - m)
-        v += _scalar(1 - self.beta2, v) * (grad * grad - v)
+        step_m, step_v = grad - m, grad * grad - v
+        m += _scalar(1 - self.beta1, step_m) * step_m
+        v += _scalar(1 - self.beta2, step_v) * step_v
         param.data -= _scalar(self.lr, m) * m / (np.sqrt(v) + _scalar(self.eps, v))
 
 
@@ -271,5 +275,5 @@ class RMSProp(Optimizer):
         grad = _grad_array(param)
 
         m *= _scalar(self.rho, m)
-        m += _scalar(1 - self.rho, m) * grad * grad
-        param.data -= _scalar(self.lr, m) * grad / (np.sqrt(m) + _scalar(self.eps, m))
+        m += _scalar(1 - self.rho, grad) * grad * grad
+        param.data -= _scalar(self.lr, grad) * grad / (np.sqrt(m) + _scalar(self.eps, m))

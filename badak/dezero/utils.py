@@ -12,6 +12,7 @@ import sys
 
 from badak.device import np
 from badak.dezero.core import Variable, as_variable
+from badak.functions.elementwise import Pow
 from badak.tensor import Tensor
 
 
@@ -28,17 +29,17 @@ def _dot_var(v, verbose=False):
     return f'{id(v)} [label="{name}", color=orange, style=filled]\n'
 
 
-def _dot_const(value, verbose=False):
+def _dot_const(value, node, verbose=False):
     """A constant operand (a number given to an operator) drawn as DeZero draws it: a variable."""
     label = f"{np.shape(value)} {np.asarray(value).dtype}" if verbose else ""
-    return f'{id(value)} [label="{label}", color=orange, style=filled]\n'
+    return f'{node} [label="{label}", color=orange, style=filled]\n'
 
 
 def _dot_func(f):
     """One function node and its edges: inputs -> function -> output."""
     txt = f'{id(f)} [label="{type(f).__name__}", color=lightblue, style=filled, shape=box]\n'
-    for x in _graph_inputs(f):
-        txt += f"{id(x)} -> {id(f)}\n"
+    for _, node in _graph_inputs(f):
+        txt += f"{node} -> {id(f)}\n"
     output = f._output_ref()
     if output is not None:
         txt += f"{id(f)} -> {id(output)}\n"
@@ -46,7 +47,13 @@ def _dot_func(f):
 
 
 def _graph_inputs(f):
-    return [x for x in f._inputs if x is not None]
+    """f's inputs as DeZero's graph has them, each with its node id: a constant (a number given to
+    an operator) is a node of its own at each use, as the Variable DeZero makes of it; a number
+    exponent is a parameter of DeZero's Pow, not an input."""
+    inputs = [x for x in f._inputs if x is not None]
+    if isinstance(f, Pow) and not isinstance(inputs[1], Tensor):
+        inputs = inputs[:1]
+    return [(x, id(x) if isinstance(x, Tensor) else f"c{id(f)}_{i}") for i, x in enumerate(inputs)]
 
 
 def get_dot_graph(output, verbose=True):
@@ -71,13 +78,13 @@ def get_dot_graph(output, verbose=True):
         if func._inputs is None:
             raise RuntimeError("get_dot_graph: the graph was freed by a backward pass")
         txt += _dot_func(func)
-        for x in _graph_inputs(func):
+        for x, node in _graph_inputs(func):
             if isinstance(x, Tensor):
                 txt += _dot_var(x, verbose)
                 if x.grad_fn is not None:
                     add_func(x.grad_fn)
             else:
-                txt += _dot_const(x, verbose)
+                txt += _dot_const(x, node, verbose)
     return "digraph g {\n" + txt + "}"
 
 

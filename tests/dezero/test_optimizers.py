@@ -245,3 +245,20 @@ def test_freeze_param_keeps_frozen_params_and_updates_the_others():
     np.testing.assert_array_equal(layer_param.data, [1.0, 1.0])
     np.testing.assert_array_equal(free.data, [0.5, 0.5])
     assert frozen.grad is None and list(optimizer.vs) == [id(free)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_float64_gradients_of_float32_parameters_update_as_dezero_s_formula(name):
+    # DeZero's float32 Linear weights get float64 gradients from float64 data (step 46): its
+    # `lr * grad` is then a float64 product, and the parameter keeps float32
+    reference, kwargs = CASES[name]
+    rng = np.random.default_rng(2)
+    start = rng.standard_normal((3, 4)).astype(np.float32)
+    grads = [[rng.standard_normal((3, 4))] for _ in range(5)]
+    param = Parameter(start.copy())
+    run_steps(getattr(optimizers, name)(**kwargs), [param], grads)
+    expected, state = start.copy(), {}
+    for step, (g,) in enumerate(grads, start=1):
+        reference(expected, g, state, step, **kwargs)
+    assert param.data.dtype == np.float32
+    np.testing.assert_array_equal(param.data, expected)

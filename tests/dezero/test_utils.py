@@ -190,3 +190,14 @@ def test_downloads_raise_a_clear_error():
 def test_show_progress_prints_a_bar(capsys):
     utils.show_progress(5, 10, 100)
     assert capsys.readouterr().out == "\r[" + "#" * 15 + "." * 15 + "] 50.00%"
+
+
+def test_get_dot_graph_draws_each_use_of_a_number_as_its_own_node():
+    # DeZero turns each number operand into a new Variable; a number exponent is a parameter of
+    # its Pow, not an input
+    x = Variable(np.array(1.0), name="x")
+    y = (x * 2 + 2) ** 2
+    text = utils.get_dot_graph(y)
+    nodes = {line.split()[0] for line in text.splitlines() if "[label=" in line}
+    assert len(nodes) == 9  # variables x, 2, x * 2, 2, the sum and y; functions Mul, Add, Pow
+    assert sum('label="() int64"' in line for line in set(text.splitlines())) == 2
