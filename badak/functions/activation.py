@@ -6,7 +6,7 @@ or loses the small terms).
 
 from badak.autograd import Function
 from badak.device import np
-from badak.functions._args import check_floating, const, normalize_dims
+from badak.functions._args import as_array, check_floating, const, normalize_dims
 from badak.functions.elementwise import exp, where
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
@@ -111,7 +111,9 @@ class ReLU(Function):
 
 
 def relu(x):
-    """max(x, 0); its gradient at 0 is 0."""
+    """max(x, 0); its gradient at 0 is 0. Not for bool x, as in PyTorch."""
+    if as_array(x).dtype.kind == "b":
+        raise TypeError("relu: bool tensors are not supported, as in PyTorch")
     return ReLU()(x)
 
 

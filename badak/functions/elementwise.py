@@ -54,11 +54,15 @@ def sub(a, b):
     return Sub()(a, b)
 
 
+def _is_bool(value):
+    return value is True or value is False or as_array(value).dtype.kind == "b"
+
+
 def _refuse_bool(name, what, *operands):
-    if any(v is True or v is False or as_array(v).dtype.kind == "b" for v in operands):
+    if any(_is_bool(v) for v in operands):
         raise TypeError(
-            f"{name}: {what} with a bool tensor is not supported, as in PyTorch; "
-            "use ~ or logical_not to invert a mask"
+            f"{name}: {what} of a bool tensor is not supported, as in PyTorch; "
+            "use ~ or logical_not to invert a mask, or convert it first"
         )
 
 
@@ -117,8 +121,9 @@ def neg(x):
     return Neg()(x)
 
 
-# A number exponent that PyTorch computes with another function (the same values, but not the
-# same bits, as pow: sqrt(-0.0) is -0.0, rsqrt(-0.0) is -inf, x * x * x rounds twice).
+# A number exponent that PyTorch computes with another function for float32 and float64 (the same
+# values, but not the same bits, as pow: sqrt(-0.0) is -0.0, rsqrt(-0.0) is -inf, x * x * x
+# rounds twice); float16 always goes through pow.
 _POWER_AS = {
     0.5: np.sqrt,
     -0.5: lambda x: np.reciprocal(np.sqrt(x)),
@@ -135,7 +140,12 @@ def _is_number(value):
 
 class Pow(Function):
     def forward(self, base, exponent):
-        if _is_number(exponent) and base.dtype.kind == "f":
+        if isinstance(base, np.ndarray) and base.dtype == np.float16:
+            # C's pow in float32, rounded once, as PyTorch's float16 pow; the exponent as a full
+            # array, since NumPy computes a number exponent (even broadcast) of 0.5 as sqrt
+            wide = np.broadcast_to(exponent, np.broadcast_shapes(base.shape, np.shape(exponent)))
+            return np.power(base.astype(np.float32), wide.astype(np.float32)).astype(np.float16)
+        if _is_number(exponent) and isinstance(base, np.ndarray) and base.dtype.kind == "f":
             special = _POWER_AS.get(float(exponent))
             if special is not None:
                 return special(base)
@@ -162,7 +172,9 @@ class Pow(Function):
 
 
 def pow(base, exponent):
-    """base ** exponent, broadcasting; both may be tensors."""
+    """base ** exponent, broadcasting; both may be tensors (not both bool, as in PyTorch)."""
+    if _is_bool(base) and _is_bool(exponent):
+        raise TypeError("pow: a bool tensor to a bool power is not supported, as in PyTorch")
     return Pow()(base, exponent)
 
 
@@ -244,7 +256,8 @@ class Abs(Function):
 
 
 def abs(x):
-    """|x|; its gradient at 0 is 0."""
+    """|x|; its gradient at 0 is 0. Not for a bool x, as in PyTorch."""
+    _refuse_bool("abs", "abs", x)
     return Abs()(x)
 
 

@@ -69,7 +69,10 @@ def permute(x, *dims):
 def transpose(x, dim0=-2, dim1=-1):
     """x with dims dim0 and dim1 swapped (the last two by default)."""
     ndim = np.ndim(x)
-    (a,), (b,) = normalize_dims("transpose", dim0, ndim), normalize_dims("transpose", dim1, ndim)
+    a, b = normalize_dims("transpose", dim0, ndim), normalize_dims("transpose", dim1, ndim)
+    if not ndim:  # dims 0 and -1 of a 0-d tensor, as PyTorch allows: nothing to swap
+        return permute(x, ())
+    (a,), (b,) = a, b
     dims = list(range(ndim))
     dims[a], dims[b] = dims[b], dims[a]
     return permute(x, tuple(dims))
