@@ -184,6 +184,8 @@ class Function:
         quiet = quiet_begin()  # inf and NaN as PyTorch gives them, without NumPy's warnings
         try:
             out = self.forward(*arrays, **kwargs)
+        except (ValueError, IndexError, TypeError) as error:  # NumPy's words: say whose
+            raise _named(self, error) from None
         finally:
             quiet_end(quiet)
         if type(out) is not np.ndarray:
@@ -241,6 +243,16 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _named(fn, error):
+    """`error` with the operation's name in front (NumPy's messages, such as "operands could not
+    be broadcast together", do not say which operation), unless it already starts with one."""
+    name = type(fn).__name__.lower()
+    message = str(error)
+    if message.split(":")[0].isidentifier():
+        return error
+    return type(error)(f"{name}: {message}")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def ones(*size, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     """Tensor of `fill_value`: float32 for a float, int64 for an int, bool for a bool."""
     if dtype is None:
-        dtype = default_array(fill_value).dtype
+        dtype = default_array(fill_value, name="full").dtype
     return _finish(np.full(_size("full", (size,)), fill_value, dtype=dtype), requires_grad)
 
 
@@ -81,6 +81,7 @@ def _dtype_of(x):
 
 def eye(n, m=None, dtype=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
+    n, m = _size("eye", (n, n if m is None else m))
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 

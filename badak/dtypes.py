@@ -19,21 +19,27 @@ bool = np.bool_
 PYTHON_SCALARS = (builtins.int, builtins.float, builtins.bool)
 
 
-def default_array(value, dtype=None):
+def default_array(value, dtype=None, name="tensor"):
     """Array from Python data as `badak.tensor` makes it: floats float32 (PyTorch's default
-    dtype), ints int64; an ndarray or NumPy scalar keeps its dtype unless `dtype` is given."""
+    dtype), ints int64; an ndarray or NumPy scalar keeps its dtype unless `dtype` is given.
+    Data that is not numbers, or ragged, is a TypeError or ValueError naming `name`."""
     if isinstance(value, np.ndarray):
         return value if dtype is None else value.astype(dtype, copy=False)
     if isinstance(value, np.generic):
         return np.asarray(value, dtype=dtype)
-    array = np.asarray(value, dtype=dtype)
+    try:
+        array = np.asarray(value, dtype=dtype)
+    except ValueError as error:  # ragged lists; a string where a number is wanted
+        raise ValueError(
+            f"{name}: cannot make a tensor of this {type(value).__name__}: {error}"
+        ) from None
     if dtype is None:
         if array.dtype.kind == "f":
             array = array.astype(np.float32)
         elif array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind not in "bc":
-            raise TypeError(f"tensor: expected numbers, got data of dtype {array.dtype}")
+            raise TypeError(f"{name}: expected numbers, got data of dtype {array.dtype}")
     return array
 
 
