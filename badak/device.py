@@ -31,13 +31,14 @@ def _quiet_switch():
     get_state, set_state = getattr(np, "geterrobj", None), getattr(np, "seterrobj", None)
     if set_state is not None:  # NumPy 1: the error state is a per-thread object
 
+        # geterrobj gives NumPy's own list, which seterr changes in place: keep copies
         def begin():
             previous = get_state()
-            set_state(quiet)
+            set_state(quiet.copy())
             return previous
 
         previous = np.seterr(all="ignore")
-        quiet = get_state()
+        quiet = list(get_state())
         np.seterr(**previous)
         return begin, set_state
 

@@ -32,3 +32,20 @@ def test_a_device_badak_cannot_serve_is_a_runtime_error_naming_the_devices():
         badak.tensor([1.0]).to("cuda")
     with pytest.raises(RuntimeError, match="cuda"):
         badak.device("cuda:0")
+
+
+def test_operations_compute_inf_and_nan_silently_and_leave_numpys_error_state_alone():
+    import warnings
+
+    before = np.geterr()
+    x = badak.tensor([0.0, 1.0, -1.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.log() + x.sqrt()  # log(0), sqrt(-1)
+        with np.errstate(over="raise"):  # a user's own setting, nested around an operation
+            z = badak.exp(badak.tensor([1000.0]))
+        (y.sum() * 0).backward()
+    assert np.isinf(y.numpy()[0]) and np.isnan(y.numpy()[2]) and np.isinf(z.numpy()[0])
+    assert np.geterr() == before
+    with pytest.warns(RuntimeWarning):  # outside badak's operations NumPy still warns
+        np.log(np.zeros(1))
