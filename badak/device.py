@@ -30,7 +30,6 @@ def _quiet_switch():
         pass
     get_state, set_state = getattr(np, "geterrobj", None), getattr(np, "seterrobj", None)
     if set_state is not None:  # NumPy 1: the error state is a per-thread object
-
         # geterrobj gives NumPy's own list, which seterr changes in place: keep copies
         def begin():
             previous = get_state()
