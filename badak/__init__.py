@@ -16,14 +16,21 @@ from badak.creation import (
     LongTensor,
     arange,
     as_tensor,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
+    linspace,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -45,17 +52,24 @@ from badak.dtypes import (
 )
 from badak.functions import (
     abs,
+    all,
+    allclose,
     amax,
     amin,
+    any,
     argmax,
     argmin,
+    bmm,
     broadcast_to,
     cat,
+    chunk,
     clamp,
     clip,
     cos,
     exp,
     flatten,
+    isfinite,
+    isnan,
     log,
     log1p,
     log_softmax,
@@ -66,40 +80,65 @@ from badak.functions import (
     mean,
     min,
     minimum,
+    mm,
+    narrow,
+    neg,
+    norm,
     permute,
+    pow,
     reshape,
     sigmoid,
     sin,
     softmax,
+    split,
     sqrt,
     squeeze,
     stack,
+    std,
     sum,
     tanh,
     transpose,
+    unbind,
     unsqueeze,
+    var,
     where,
 )
 from badak.random import manual_seed
 from badak.tensor import Tensor
 
 __all__ = [
-    "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "amax", "amin", "arange", "argmax",
-    "argmin", "as_tensor", "bool", "broadcast_to", "cat", "clamp", "clip", "cos", "device",
-    "double", "enable_grad", "exp", "eye", "flatten", "float", "float16", "float32", "float64",
-    "from_numpy", "full", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled",
-    "load", "log", "log1p", "log_softmax", "logsumexp", "long", "manual_seed", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "no_grad", "ones", "ones_like", "permute", "rand",
-    "randint", "randn", "reshape", "save", "set_grad_enabled", "sigmoid", "sin", "softmax", "sqrt",
-    "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "uint8", "unsqueeze", "where",
-    "zeros", "zeros_like"
+    "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "all", "allclose", "amax", "amin",
+    "any", "arange", "argmax", "argmin", "as_tensor", "bmm", "bool", "broadcast_to", "cat",
+    "chunk", "clamp", "clip", "cos", "device", "double", "empty", "empty_like", "enable_grad",
+    "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
+    "full_like", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "is_tensor",
+    "isfinite", "isnan", "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long",
+    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "narrow", "neg",
+    "no_grad", "norm", "numel", "ones", "ones_like", "permute", "pow", "rand", "rand_like",
+    "randint", "randn", "randn_like", "randperm", "reshape", "save", "set_grad_enabled", "sigmoid",
+    "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
+    "transpose", "uint8", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like"
 ]  # fmt: skip
 
 
+def is_tensor(obj):
+    """True for a badak Tensor (a Parameter too)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x):
+    """The number of elements of x."""
+    return x.numel()
+
+
+# Imported on first use, so that `import badak` stays quick: the PyTorch paths badak.nn,
+# badak.optim, badak.utils (.data), and the device modules badak.cuda, badak.accelerator,
+# badak.backends (.mps, .cudnn).
+_SUBMODULES = ("nn", "optim", "data", "utils", "cuda", "accelerator", "backends")
+
+
 def __getattr__(name):
-    """`badak.nn`, `badak.optim` and `badak.data` after a plain `import badak`, as torch.nn is;
-    imported on first use so that `import badak` stays quick."""
-    if name in ("nn", "optim", "data"):
+    if name in _SUBMODULES:
         import importlib
 
         return importlib.import_module(f"badak.{name}")

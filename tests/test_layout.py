@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent / "badak"
 # Tensors, Tensor.backward runs the engine), and Tensor's methods call badak.functions.
 FLOORS = {
     "device": 0,
+    "cuda": 0,
+    "accelerator": 0,
+    "backends": 0,
     "dtypes": 1,
     "random": 1,
     "kernels": 1,
@@ -26,6 +29,7 @@ FLOORS = {
     "optim": 4,
     "data": 4,
     "checkpoint": 4,
+    "utils": 5,
     "layers": 5,
     "classifier": 5,
     "plot": 5,

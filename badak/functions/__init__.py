@@ -20,16 +20,20 @@ from badak.functions.cross_entropy import cross_entropy
 from badak.functions.elementwise import (
     abs,
     add,
+    allclose,
     cast,
     clamp,
     clip,
     clone,
+    contiguous,
     cos,
     div,
     eq,
     exp,
     ge,
     gt,
+    isfinite,
+    isnan,
     le,
     log,
     log1p,
@@ -58,7 +62,7 @@ from badak.functions.in_place import (
     update_,
     zero_,
 )
-from badak.functions.linalg import linear, matmul
+from badak.functions.linalg import bmm, linear, matmul, mm
 from badak.functions.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -67,38 +71,58 @@ from badak.functions.losses import (
     nll_loss,
     one_hot,
 )
-from badak.functions.reduce import amax, amin, argmax, argmin, max, mean, min, sum
+from badak.functions.reduce import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    max,
+    mean,
+    min,
+    norm,
+    std,
+    sum,
+    var,
+)
 from badak.functions.shape import (
     as_index,
     broadcast_to,
     cat,
+    chunk,
     concatenate,
     flatten,
     get_item,
+    narrow,
     pad,
     permute,
     reshape,
+    split,
     squeeze,
     stack,
     sum_to,
     transpose,
+    unbind,
     unbroadcast,
     unsqueeze,
     view,
 )
 
 __all__ = [
-    "abs", "adaptive_avg_pool2d", "add", "add_", "amax", "amin", "argmax", "argmin", "as_index",
-    "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "broadcast_to", "cast", "cat", "clamp", "clip", "clone",
-    "concatenate", "conv1d", "conv2d", "conv_transpose2d", "copy_", "cos", "cross_entropy", "div",
-    "div_", "dropout", "eq", "exp", "fill_", "flatten", "fold", "ge", "get_item", "group_norm",
-    "gt", "kl_div", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
+    "abs", "adaptive_avg_pool2d", "add", "add_", "all", "allclose", "amax", "amin", "any",
+    "argmax", "argmin", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "bmm", "broadcast_to", "cast",
+    "cat", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d", "conv2d",
+    "conv_transpose2d", "copy_", "cos", "cross_entropy", "div", "div_", "dropout", "eq", "exp",
+    "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "isfinite", "isnan",
+    "kl_div", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
     "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean", "min",
-    "minimum", "mse_loss", "mul", "mul_", "ne", "neg", "nll_loss", "one_hot", "pad", "permute",
-    "pow", "relu", "reshape", "set_item_", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze",
-    "stack", "sub", "sub_", "sum", "sum_to", "tanh", "to", "transpose", "unbroadcast", "unfold",
-    "unsqueeze", "update_", "view", "where", "zero_"
+    "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg", "nll_loss", "norm",
+    "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_", "sigmoid", "sign", "sin",
+    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sub_", "sum", "sum_to", "tanh",
+    "to", "transpose", "unbind", "unbroadcast", "unfold", "unsqueeze", "update_", "var", "view",
+    "where", "zero_"
 ]  # fmt: skip
 
 _ON_FIRST_USE = {

@@ -407,10 +407,9 @@ def where(condition, input, other):
 class Cast(Function):
     saves_inputs = False
 
-    def forward(self, x, dtype):
+    def forward(self, x, dtype, order="K"):
         self.input_dtype = x.dtype
-        with np.errstate(over="ignore", invalid="ignore"):  # out of range: inf, as PyTorch
-            return x.astype(dtype)
+        return x.astype(dtype, order=order)  # out of range: inf, silently, as in PyTorch
 
     def backward(self, grad):
         return (cast(grad, self.input_dtype),)
@@ -452,6 +451,13 @@ def clone(x):
     return Cast()(x, dtype=as_array(x).dtype)
 
 
+def contiguous(x):
+    """x if its array is C-contiguous, else a differentiable C-ordered copy."""
+    if as_array(x).flags.c_contiguous:
+        return x
+    return Cast()(x, dtype=as_array(x).dtype, order="C")
+
+
 def plain(value):
     """A Tensor argument that takes no gradient (a bound, a condition) as its array."""
     return value._data if isinstance(value, Tensor) else value
@@ -488,3 +494,18 @@ def gt(a, b):
 
 def ge(a, b):
     return _no_grad_map(np.greater_equal, a, b)
+
+
+def isnan(x):
+    """True where x is NaN; a bool tensor, no gradient."""
+    return _no_grad_map(np.isnan, x)
+
+
+def isfinite(x):
+    """True where x is neither inf nor NaN; a bool tensor, no gradient."""
+    return _no_grad_map(np.isfinite, x)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when |a - b| <= atol + rtol * |b| everywhere (a Python bool, as torch.allclose)."""
+    return bool(np.allclose(plain(a), plain(b), rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -96,3 +96,18 @@ def linear(input, weight, bias=None):
     if bias is not None and shape_of(bias) != (w_shape[0],):
         raise ValueError(f"linear: expected bias of shape ({w_shape[0]},), got {shape_of(bias)}")
     return Linear()(input, weight, bias)
+
+
+def mm(a, b):
+    """(N, K) @ (K, M) -> (N, M): matmul for 2-D operands only, as torch.mm."""
+    if np.ndim(a) != 2 or np.ndim(b) != 2:
+        raise ValueError(f"mm: expected 2-D operands, got {np.shape(a)} and {np.shape(b)}")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    """(B, N, K) @ (B, K, M) -> (B, N, M): matmul for 3-D operands of one batch size."""
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    if len(a_shape) != 3 or len(b_shape) != 3 or a_shape[0] != b_shape[0]:
+        raise ValueError(f"bmm: expected (B, N, K) and (B, K, M), got {a_shape} and {b_shape}")
+    return matmul(a, b)

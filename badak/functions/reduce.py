@@ -10,7 +10,7 @@ from collections import namedtuple
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import as_array, check_floating, const, normalize_dims, resolve_dim
-from badak.functions.elementwise import cast
+from badak.functions.elementwise import _no_grad_map, abs, cast, sign, where
 from badak.functions.shape import BroadcastTo, broadcast_view, reshape
 from badak.tensor import Tensor
 
@@ -189,3 +189,97 @@ def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the minimum (of the flattened tensor when dim is None); int64, no gradient."""
     return _arg_extreme("argmin", x, dim, keepdim, axis, keepdims, np.argmin)
+
+
+# ----------------------------------------------------------------------------------------------
+# Spread and size: var, std, norm; and the bool reductions all, any
+# ----------------------------------------------------------------------------------------------
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Variance over `dim`: sum((x - mean)^2) / (n - correction), correction 1 by default
+    (`unbiased=False` is correction 0). float16 is computed in float32."""
+    axes, keepdim = _reduce_args("var", x, dim, keepdim, axis, keepdims)
+    check_floating("var", x)
+    if unbiased is not None and correction is not None:
+        raise TypeError("var: give unbiased or correction, not both")
+    correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+    if as_array(x).dtype == np.float16:
+        wide = var(cast(x, np.float32), axes, keepdim=keepdim, correction=correction)
+        return cast(wide, np.float16)
+    shape = np.shape(x)
+    count = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+    deviation = x - mean(x, axes, keepdim=True)
+    squares = Sum()(deviation * deviation, axes=axes, keepdim=keepdim)
+    divisor = count - correction if count > correction else 0  # else inf or NaN, as PyTorch
+    return squares / const(divisor, squares)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """Standard deviation over `dim`: the square root of var (same arguments)."""
+    spread = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    return spread**0.5
+
+
+class Norm(Function):
+    """The p-norm over `axes`: (sum |x|^p)^(1/p); p = inf is max |x|. Its gradient is 0 where
+    the norm is 0 (PyTorch's rule; the formula would give 0/0)."""
+
+    saves_output = True
+
+    def forward(self, x, p, axes, keepdim):
+        self.p, self.axes, self.keepdim = p, axes, keepdim
+        size = np.abs(x)
+        if p == np.inf:
+            return size.max(axis=axes, keepdims=keepdim, initial=0)
+        if p == 2:
+            return np.sqrt((size * size).sum(axis=axes, keepdims=keepdim))
+        if p == 1:
+            return size.sum(axis=axes, keepdims=keepdim)
+        return (size**p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        norm = self.output
+        shape = np.shape(x)
+        grad = _expand(grad, shape, self.axes, self.keepdim)
+        norm = _expand(norm, shape, self.axes, self.keepdim)
+        zero = const(0, grad)
+        if self.p == 1:
+            return (grad * sign(x),)
+        if self.p == np.inf:  # shared among the elements of the largest magnitude
+            at_max = as_array(abs(x)) == as_array(norm)
+            count = np.sum(at_max, axis=self.axes, keepdims=True)
+            return (where(at_max, grad * sign(x) / const(count, grad), zero),)
+        # d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
+        scale = x if self.p == 2 else x * abs(x) ** (self.p - 2)
+        slope = scale / (norm if self.p == 2 else norm ** (self.p - 1))
+        return (where(as_array(norm) == 0, zero, grad * slope),)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm of x over `dim` (all of x when None): p a positive number, inf, or "fro" (2).
+    float16 is computed in float32."""
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str) or not p > 0:
+        raise ValueError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
+    check_floating("norm", x)
+    if dtype is not None:
+        x = cast(x, dtype)
+    axes, keepdim = _reduce_args("norm", x, dim, keepdim, None, None)
+    if axes is None:
+        axes = tuple(range(np.ndim(x)))
+    if as_array(x).dtype == np.float16:
+        return cast(norm(cast(x, np.float32), p, axes, keepdim), np.float16)
+    return Norm()(x, p=float(p), axes=axes, keepdim=keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    """True where every element over `dim` is nonzero; a bool tensor, no gradient."""
+    axes, keepdim = _reduce_args("all", x, dim, keepdim, None, None)
+    return _no_grad_map(lambda a: np.all(a, axis=axes, keepdims=keepdim), x)
+
+
+def any(x, dim=None, keepdim=False):
+    """True where some element over `dim` is nonzero; a bool tensor, no gradient."""
+    axes, keepdim = _reduce_args("any", x, dim, keepdim, None, None)
+    return _no_grad_map(lambda a: np.any(a, axis=axes, keepdims=keepdim), x)

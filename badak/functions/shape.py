@@ -394,3 +394,62 @@ def pad(input, pad, mode="constant", value=None):
         for n, w in zip(sizes, widths)
     ]
     return get_item(x, np.ix_(*maps))
+
+
+# ----------------------------------------------------------------------------------------------
+# Pieces along a dim: narrow, split, chunk, unbind (each piece a slice, its gradient scattered)
+# ----------------------------------------------------------------------------------------------
+def _one_dim(name, x, dim):
+    ndim = np.ndim(x)
+    if not ndim:
+        raise IndexError(f"{name}: a 0-d tensor has no dim to cut")
+    (axis,) = normalize_dims(name, dim, ndim)
+    return axis
+
+
+def _along(axis, part):
+    return (slice(None),) * axis + (part,)
+
+
+def narrow(x, dim, start, length):
+    """x's elements start .. start + length - 1 along `dim` (start may be negative)."""
+    axis = _one_dim("narrow", x, dim)
+    size = np.shape(x)[axis]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(
+            f"narrow: start {start} and length {length} do not fit dim {dim} of size {size}"
+        )
+    return get_item(x, _along(axis, slice(start, start + length)))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces along `dim`: of `split_size` each (the last may be smaller), or of listed sizes."""
+    axis = _one_dim("split", x, dim)
+    size = np.shape(x)[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] if size else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {sizes} do not add up to dim {dim}'s size {size}")
+    bounds = np.cumsum([0, *sizes])
+    return tuple(get_item(x, _along(axis, slice(a, b))) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(x, chunks, dim=0):
+    """At most `chunks` pieces of equal size (the last may be smaller) along `dim`."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    size = np.shape(x)[_one_dim("chunk", x, dim)]
+    return split(x, max(1, -(-size // chunks)), dim)
+
+
+def unbind(x, dim=0):
+    """The slices of x along `dim`, each without that dim."""
+    axis = _one_dim("unbind", x, dim)
+    return tuple(get_item(x, _along(axis, i)) for i in range(np.shape(x)[axis]))

@@ -7,11 +7,15 @@ names (`0.weight`, `fc1.bias`).
 
 from collections import namedtuple
 
-from badak.device import np
+from badak.device import device, np
 from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _is_device(value):
+    return isinstance(value, (str, device))
 
 
 class Module:
@@ -110,6 +114,52 @@ class Module:
     def double(self):
         """Parameters (and their gradients) as float64; returns self."""
         return self._cast(np.float64)
+
+    def half(self):
+        """Parameters (and their gradients) as float16; returns self."""
+        return self._cast(np.float16)
+
+    def to(self, *args, **kwargs):
+        """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(tensor)`, as torch's Module.to:
+        a floating dtype casts the floating parameters; the device must be one badak has (the
+        CPU). Returns self."""
+        probe = Tensor(np.zeros((), np.float32)).to(*args, **kwargs)  # checks the arguments
+        dtype = kwargs.get("dtype") or next(
+            (a.dtype if isinstance(a, Tensor) else a for a in args if not _is_device(a)), None
+        )
+        if dtype is not None and probe.dtype.kind == "f":
+            self._cast(np.dtype(dtype))
+        return self
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        """Refused: badak computes on the CPU only (RuntimeError listing its devices)."""
+        return self.to("cuda" if device is None else device)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter; returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
+
+    def add_module(self, name, module):
+        """Hold `module` as attribute `name` (Module.name = module does the same)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name, parameter):
+        """Hold `parameter` (a Parameter, or None) as attribute `name`."""
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(
+                f"register_parameter: {name!r} must be a Parameter or None, "
+                f"got {type(parameter).__name__}"
+            )
+        setattr(self, name, parameter)
 
     # --- state --------------------------------------------------------------------------------
     def state_dict(self):
