@@ -305,6 +305,12 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __format__(self, format_spec):
+        """A one-element tensor formats as its number (f"{loss:.4f}"), as in PyTorch."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __repr__(self):
         from badak._format import format_tensor
 

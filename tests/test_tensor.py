@@ -205,3 +205,11 @@ def test_add_with_alpha_scales_the_other_operand():
 def test_in_place_methods_on_a_tensor_requiring_grad_raise_outside_no_grad():
     with pytest.raises(RuntimeError, match="add_"):
         leaf([1.0]).add_(1.0)
+
+
+def test_a_one_element_tensor_formats_as_its_number():
+    loss = badak.tensor(0.123456)
+    assert f"{loss:.3f}" == "0.123" and f"{badak.tensor(-2.0):+.2f}" == "-2.00"
+    assert f"{badak.ones(2)}" == str(badak.ones(2))
+    with pytest.raises(TypeError):
+        f"{badak.ones(2):.2f}"

@@ -66,10 +66,13 @@ from badak.functions.linalg import bmm, linear, matmul, mm
 from badak.functions.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    huber_loss,
     kl_div,
+    l1_loss,
     mse_loss,
     nll_loss,
     one_hot,
+    smooth_l1_loss,
 )
 from badak.functions.reduce import (
     all,
@@ -115,14 +118,14 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "bmm", "broadcast_to", "cast",
     "cat", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d", "conv2d",
     "conv_transpose2d", "copy_", "cos", "cross_entropy", "div", "div_", "dropout", "eq", "exp",
-    "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "isfinite", "isnan",
-    "kl_div", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
-    "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean", "min",
-    "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg", "nll_loss", "norm",
-    "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_", "sigmoid", "sign", "sin",
-    "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sub_", "sum", "sum_to", "tanh",
-    "to", "transpose", "unbind", "unbroadcast", "unfold", "unsqueeze", "update_", "var", "view",
-    "where", "zero_"
+    "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "huber_loss", "isfinite",
+    "isnan", "kl_div", "l1_loss", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p",
+    "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d", "maximum",
+    "mean", "min", "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg", "nll_loss",
+    "norm", "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_", "sigmoid", "sign",
+    "sin", "smooth_l1_loss", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sub_",
+    "sum", "sum_to", "tanh", "to", "transpose", "unbind", "unbroadcast", "unfold", "unsqueeze",
+    "update_", "var", "view", "where", "zero_",
 ]  # fmt: skip
 
 _ON_FIRST_USE = {

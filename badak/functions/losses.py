@@ -215,6 +215,48 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return reduce_losses(difference * difference, reduction)
 
 
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error: |input - target|, reduced (its gradient at 0 is 0).
+    Matches torch.nn.functional.l1_loss."""
+    x, _ = check_same_shape("l1_loss", input, target)
+    if x.dtype == np.float16:
+        return _in_float32(l1_loss, input, target, reduction=reduction)
+    reduction = check_reduction("l1_loss", reduction, size_average, reduce)
+    return reduce_losses(absolute(input - target), reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), reduced;
+    beta = 0 is l1_loss. Matches torch.nn.functional.smooth_l1_loss."""
+    return _piecewise("smooth_l1_loss", input, target, size_average, reduce, reduction, beta, 1)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), reduced: smooth_l1_loss scaled
+    by delta. Matches torch.nn.functional.huber_loss."""
+    return _piecewise("huber_loss", input, target, None, None, reduction, delta, delta)
+
+
+def _piecewise(name, input, target, size_average, reduce, reduction, bound, scale):
+    """scale * (0.5 d^2 / bound where |d| < bound, else |d| - 0.5 bound), reduced."""
+    x, _ = check_same_shape(name, input, target)
+    if not bound >= 0:
+        raise ValueError(f"{name}: {'beta' if scale == 1 else 'delta'} must be >= 0, got {bound}")
+    if x.dtype == np.float16:
+        wide = [cast(v, np.float32) for v in (input, target)]
+        return cast(_piecewise(name, *wide, size_average, reduce, reduction, bound, scale),
+                    np.float16)  # fmt: skip
+    reduction = check_reduction(name, reduction, size_average, reduce)
+    difference = input - target
+    size = absolute(difference)
+    if bound == 0:
+        return reduce_losses(size, reduction)
+    half = const(0.5 * bound, size)
+    quadratic = difference * difference * const(0.5 / bound, size)
+    losses = where(as_array(size) < bound, quadratic, size - half)
+    return reduce_losses(losses if scale == 1 else losses * const(scale, size), reduction)
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence of `target` from log-probabilities `input`, pointwise.
 

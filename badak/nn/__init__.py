@@ -18,12 +18,23 @@ from badak.nn.layers import (
     Softmax,
     Tanh,
 )
-from badak.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from badak.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from badak.nn.module import Module
 from badak.nn.parameter import Parameter
 
 __all__ = [
-    "MLP", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "Linear",
-    "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU",
-    "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "functional",
+    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "Linear", "LogSoftmax", "MLP",
+    "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Tanh", "utils",
 ]  # fmt: skip

@@ -17,10 +17,13 @@ from badak.functions.linear_cross_entropy import linear_cross_entropy
 from badak.functions.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    huber_loss,
     kl_div,
+    l1_loss,
     mse_loss,
     nll_loss,
     one_hot,
+    smooth_l1_loss,
 )
 from badak.functions.normalization import batch_norm, group_norm, layer_norm
 from badak.functions.pooling import (
@@ -35,7 +38,8 @@ from badak.functions.shape import pad
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
-    "dropout", "fold", "group_norm", "kl_div", "layer_norm", "leaky_relu", "linear",
-    "linear_cross_entropy", "log_softmax", "logsumexp", "max_pool1d", "max_pool2d", "mse_loss",
-    "nll_loss", "one_hot", "pad", "relu", "sigmoid", "softmax", "tanh", "unfold"
+    "dropout", "fold", "group_norm", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
+    "linear", "linear_cross_entropy", "log_softmax", "logsumexp", "max_pool1d", "max_pool2d",
+    "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "smooth_l1_loss", "softmax",
+    "tanh", "unfold",
 ]  # fmt: skip

@@ -66,3 +66,60 @@ class MSELoss(Module):
 
     def forward(self, input, target):
         return loss.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(Module):
+    """l1_loss(input, target) as a module."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return loss.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(Module):
+    """smooth_l1_loss(input, target, beta=beta) as a module."""
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__()
+        self.reduction, self.beta = reduction, beta
+
+    def forward(self, input, target):
+        return loss.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(Module):
+    """huber_loss(input, target, delta=delta) as a module."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__()
+        self.reduction, self.delta = reduction, delta
+
+    def forward(self, input, target):
+        return loss.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class BCELoss(Module):
+    """binary_cross_entropy(input, target, weight) as a module."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__()
+        self.weight, self.reduction = weight, reduction
+
+    def forward(self, input, target):
+        return loss.binary_cross_entropy(
+            input, target, weight=self.weight, reduction=self.reduction
+        )
+
+
+class KLDivLoss(Module):
+    """kl_div(input, target, log_target=log_target) as a module."""
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__()
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return loss.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
