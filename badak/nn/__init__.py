@@ -4,6 +4,16 @@
 """
 
 from badak.nn import functional, init, utils
+from badak.nn.conv import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from badak.nn.layers import (
     MLP,
     Dropout,
@@ -33,8 +43,9 @@ from badak.nn.module import Module
 from badak.nn.parameter import Parameter
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "functional",
-    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "Linear", "LogSoftmax", "MLP",
-    "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Tanh", "utils",
+    "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "Conv1d",
+    "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten", "functional",
+    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "Linear", "LogSoftmax", "MaxPool1d",
+    "MaxPool2d", "MLP", "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU",
+    "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "utils",
 ]  # fmt: skip
