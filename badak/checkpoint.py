@@ -6,10 +6,12 @@ dict's `0.weight`, a nested value's `optimizer/state/0/exp_avg`); the structure 
 `np.load(path)` reads the arrays without badak; `badak.load` rebuilds the object.
 """
 
+import io
 import json
 import os
 from pathlib import Path
 
+from badak.device import device as _device
 from badak.device import np
 from badak.tensor import Tensor
 
@@ -73,6 +75,11 @@ def _encode(value, name, arrays):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if hasattr(value, "state_dict"):  # a Module or an optimizer
+        raise TypeError(
+            f"save: cannot store a {type(value).__name__} object (badak never pickles); "
+            "save its state_dict() and load that into a new one"
+        )
     raise TypeError(
         f"save: cannot store a {type(value).__name__}; expected Tensors, arrays, dicts, lists, "
         "numbers and strings (badak never pickles)"
@@ -121,7 +128,9 @@ def _key(key):
 # ----------------------------------------------------------------------------------------------
 def save(obj, path, metadata=None):
     """Write `obj` (a state dict, or nested dicts/lists of Tensors, arrays, numbers, strings) to
-    an `.npz` file, atomically. `metadata` (JSON-ready) is stored beside it."""
+    an `.npz` file, atomically; `path` may also be a binary file object (written as it is given).
+    `metadata` (JSON-ready) is stored beside it. A Module or other object is refused, before
+    anything is written: save its `state_dict()`."""
     arrays = {}
     description = {
         "format": "badak",
@@ -130,20 +139,29 @@ def save(obj, path, metadata=None):
         "metadata": metadata or {},
     }
     text = np.array(json.dumps(description))
-    atomic_write(path, lambda file: np.savez(file, **arrays, **{METADATA_KEY: text}))
+    if hasattr(path, "write"):
+        np.savez(path, **arrays, **{METADATA_KEY: text})
+    else:
+        atomic_write(path, lambda file: np.savez(file, **arrays, **{METADATA_KEY: text}))
 
 
 def load_with_metadata(path):
     """(object, metadata) from a file written by `save`; ValueError "not a badak file" for
     anything else, checked before anything is built: every member of the archive must be an
     .npy array (never a pickle) whose declared shape and dtype fill exactly the bytes it has."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no file {str(path)!r}")
-    with open(path, "rb") as file:
-        if file.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
-            raise ValueError(f"load: {str(path)!r} is not a badak file: it is not an .npz archive")
-    import zipfile  # only loading needs these; `import badak` stays quick
+    import zipfile  # only loading needs it; `import badak` stays quick
+
+    if hasattr(path, "read"):  # a binary file object: read whole, named as it names itself
+        path = _NamedBytes(path.read(), getattr(path, "name", "<file object>"))
+        head = bytes(path.getbuffer()[:4])
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"load: no file {str(path)!r}")
+        with open(path, "rb") as file:
+            head = file.read(4)
+    if head != b"PK\x03\x04":  # every .npz is a zip archive
+        raise ValueError(f"load: {str(path)!r} is not a badak file: it is not an .npz archive")
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -209,6 +227,28 @@ def _read_member(archive, name):
     return array.astype(dtype.newbyteorder("="), copy=True)  # writable, in this machine's order
 
 
-def load(path):
-    """The object stored by `save` at `path` (arrays come back as Tensors where they were)."""
+def load(path, map_location=None, weights_only=True, **pickle_load_args):
+    """The object stored by `save` at `path` (a path or a binary file object); arrays come back
+    as Tensors where they were.
+
+    PyTorch's arguments are accepted: `map_location` must name the CPU (or map to it), and
+    `weights_only` changes nothing, since badak's files hold only tensors, numbers and strings
+    and are never unpickled."""
+    if map_location is not None and not callable(map_location):
+        targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+        for target in targets:
+            _device(target)  # raises for a device badak cannot serve
+    if pickle_load_args:
+        raise TypeError(f"load: unexpected arguments {sorted(pickle_load_args)} (no pickle)")
     return load_with_metadata(path)[0]
+
+
+class _NamedBytes(io.BytesIO):
+    """The bytes read from a file object, seekable for zipfile, named for error messages."""
+
+    def __init__(self, data, name):
+        super().__init__(data)
+        self.name = str(name)
+
+    def __str__(self):
+        return self.name

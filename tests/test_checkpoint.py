@@ -336,3 +336,38 @@ def test_fortran_ordered_and_empty_arrays_round_trip(tmp_path):
     loaded = badak.load(tmp_path / "a.npz")
     np.testing.assert_array_equal(loaded["f"], state["f"])
     assert loaded["e"].shape == (0, 4)
+
+
+# --- PyTorch's call forms ---------------------------------------------------------------------
+def test_save_and_load_through_binary_file_objects(tmp_path):
+    import io
+
+    state = state_dict()
+    buffer = io.BytesIO()
+    badak.save(state, buffer)
+    buffer.seek(0)
+    loaded = badak.load(buffer)
+    assert list(loaded) == list(state)
+    with open(tmp_path / "model.pt", "wb") as file:
+        badak.save({"w": np.arange(3.0)}, file)
+    with open(tmp_path / "model.pt", "rb") as file:
+        assert badak.load(file)["w"].tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match="not a badak file"):
+        badak.load(io.BytesIO(b"not an archive at all"))
+
+
+def test_load_takes_pytorchs_arguments(tmp_path):
+    path = tmp_path / "model.pth"
+    badak.save({"w": np.ones(2)}, path)
+    for kwargs in ({"weights_only": True}, {"weights_only": False}, {"map_location": "cpu"},
+                   {"map_location": badak.device("cpu")}, {"map_location": {"cuda:0": "cpu"}},
+                   {"map_location": lambda storage, location: storage}):  # fmt: skip
+        assert badak.load(path, **kwargs)["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="available: cpu"):
+        badak.load(path, map_location="cuda")
+
+
+def test_saving_a_module_points_at_its_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"save: cannot store a Linear .* state_dict\(\)"):
+        badak.save(nn.Linear(2, 2), tmp_path / "model.pt")
+    assert not (tmp_path / "model.pt").exists()
