@@ -244,6 +244,60 @@ class Function:
     def __repr__(self):
         return f"<{self.name()}>"
 
+    @classmethod
+    def apply(cls, *args):
+        """PyTorch's way to call a custom function: a subclass writes `forward(ctx, *inputs)` and
+        `backward(ctx, *grad_outputs)` as staticmethods, on Tensors, and is called as
+        `MyFunction.apply(x)`. `ctx.save_for_backward(...)` keeps tensors for backward
+        (`ctx.saved_tensors`); other attributes set on ctx are kept too. One output."""
+        return _CustomCall(cls)(*args)
+
+
+class FunctionCtx:
+    """The `ctx` of a custom Function: what forward leaves for backward."""
+
+    saved_tensors = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Accepted: badak's custom functions have one output, whose gradient backward gives."""
+
+    def set_materialize_grads(self, value):
+        """Accepted: the gradient backward receives is always a tensor."""
+
+
+class _CustomCall(Function):
+    """One call of a PyTorch-style custom Function: forward and backward run the class's
+    staticmethods on Tensors (forward under no_grad, as PyTorch runs it)."""
+
+    backward_on_tensors = True
+
+    def __init__(self, custom):
+        self.custom = custom
+        self.ctx = FunctionCtx()
+
+    def forward(self, *arrays):
+        tensors = [Tensor._from_array(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        self.ctx.needs_input_grad = tuple(self.needs_input_grad)
+        with no_grad():
+            out = self.custom.forward(self.ctx, *tensors)
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{self.custom.__name__}.forward: badak's custom functions return one Tensor, "
+                f"got {type(out).__name__}"
+            )
+        return out._data
+
+    def backward(self, grad):
+        gradients = self.custom.backward(self.ctx, grad)
+        return gradients if isinstance(gradients, tuple) else (gradients,)
+
+    def name(self):
+        return self.custom.__name__ + "Backward"
+
 
 def _named(fn, error):
     """`error` with the operation's name in front (NumPy's messages, such as "operands could not
