@@ -56,21 +56,27 @@ def flat(params):
     return [p for group in params for p in group]
 
 
-def assert_params_close(ours, theirs, dtype, step=None):
+def assert_params_close(ours, theirs, dtype, step=None, scaled=False):
+    """Each parameter as torch's; `scaled`: the tolerance relative to the parameter's largest
+    magnitude too (for an element that crosses zero, where a fused multiply-add shows)."""
     for i, (p, q) in enumerate(zip(flat(ours), flat(theirs))):
+        expected = q.detach().numpy()
         assert p.numpy().dtype == dtype
+        tolerance = dict(TOLERANCES[dtype])
+        if scaled:
+            tolerance["atol"] = tolerance["rtol"] * max(1.0, float(np.abs(expected).max()))
         np.testing.assert_allclose(
-            p.numpy(), q.detach().numpy(), **TOLERANCES[dtype], err_msg=f"param {i}, step {step}"
+            p.numpy(), expected, **tolerance, err_msg=f"param {i}, step {step}"
         )
 
 
-def run_both(ours, theirs, make_ours, make_theirs, dtype):
+def run_both(ours, theirs, make_ours, make_theirs, dtype, scaled=False):
     opt, topt = make_ours(groups(ours)), make_theirs(groups(theirs))
     for step, grads in enumerate(gradients(dtype)):
         set_grads(ours, theirs, grads)
         opt.step()
         topt.step()
-        assert_params_close(ours, theirs, dtype, step)
+        assert_params_close(ours, theirs, dtype, step, scaled)
     return opt, topt
 
 

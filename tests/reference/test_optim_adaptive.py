@@ -13,25 +13,7 @@ import torch
 
 from badak import optim
 
-from .test_optim import each_dtype, flat, gradients, groups, make_params, set_grads
-
-RTOL = {np.float64: 1e-12, np.float32: 1e-5}
-
-
-def run_both(ours, theirs, make_ours, make_theirs, dtype):
-    opt, topt = make_ours(groups(ours)), make_theirs(groups(theirs))
-    for step, grads in enumerate(gradients(dtype)):
-        set_grads(ours, theirs, grads)
-        opt.step()
-        topt.step()
-        for i, (p, q) in enumerate(zip(flat(ours), flat(theirs))):
-            expected = q.detach().numpy()
-            assert p.numpy().dtype == dtype
-            scale = RTOL[dtype] * max(1.0, float(np.abs(expected).max()))
-            np.testing.assert_allclose(
-                p.numpy(), expected, rtol=RTOL[dtype], atol=scale, err_msg=f"{i}, step {step}"
-            )
-
+from .test_optim import each_dtype, make_params, run_both
 
 GRIDS = {
     "Adagrad": [
@@ -62,6 +44,7 @@ def test_adaptive_optimizers_match_torch_every_step(name, options, dtype):
         lambda g: getattr(optim, name)(g, **options),
         lambda g: getattr(torch.optim, name)(g, **options, foreach=False),
         dtype,
+        scaled=True,
     )
 
 
