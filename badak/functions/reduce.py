@@ -234,7 +234,8 @@ class Norm(Function):
             return np.sqrt((size * size).sum(axis=axes, keepdims=keepdim))
         if p == 1:
             return size.sum(axis=axes, keepdims=keepdim)
-        return (size**p).sum(axis=axes, keepdims=keepdim) ** (1 / p)
+        # the root in x's dtype (NumPy 1 would take a float32 sum to a float power in float64)
+        return np.power((size**p).sum(axis=axes, keepdims=keepdim), x.dtype.type(1 / p))
 
     def backward(self, grad):
         (x,) = self.inputs
@@ -247,8 +248,8 @@ class Norm(Function):
             return (grad * sign(x),)
         if self.p == np.inf:  # shared among the elements of the largest magnitude
             at_max = as_array(abs(x)) == as_array(norm)
-            count = np.sum(at_max, axis=self.axes, keepdims=True)
-            return (where(at_max, grad * sign(x) / const(count, grad), zero),)
+            count = np.sum(at_max, axis=self.axes, keepdims=True).astype(as_array(grad).dtype)
+            return (where(at_max, grad * sign(x) / count, zero),)
         # d/dx (sum |x|^p)^(1/p) = x |x|^(p-2) / norm^(p-1)
         scale = x if self.p == 2 else x * abs(x) ** (self.p - 2)
         slope = scale / (norm if self.p == 2 else norm ** (self.p - 1))
