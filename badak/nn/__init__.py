@@ -40,12 +40,14 @@ from badak.nn.losses import (
     SmoothL1Loss,
 )
 from badak.nn.module import Module
+from badak.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from badak.nn.parameter import Parameter
 
 __all__ = [
-    "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "Conv1d",
-    "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout", "Flatten", "functional",
-    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "Linear", "LogSoftmax", "MaxPool1d",
-    "MaxPool2d", "MLP", "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU",
-    "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh", "utils",
+    "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss",
+    "BCEWithLogitsLoss", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
+    "Flatten", "functional", "GroupNorm", "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss",
+    "LayerNorm", "Linear", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MLP", "Module", "ModuleList",
+    "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax",
+    "Tanh", "utils",
 ]  # fmt: skip

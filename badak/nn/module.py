@@ -74,6 +74,41 @@ class Module:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
+    def register_buffer(self, name, tensor, persistent=True):
+        """Hold `tensor` (state that is not a parameter, such as BatchNorm's running mean) as
+        attribute `name`; a persistent buffer is part of the state dict."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}"
+            )
+        vars(self).setdefault("_buffers", {})[name] = bool(persistent)
+        setattr(self, name, tensor)
+
+    def named_buffers(self, prefix="", recurse=True, persistent_only=False):
+        """(dotted name, Tensor) for each registered buffer that is not None."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, persistent in vars(module).get("_buffers", {}).items():
+                value = getattr(module, name, None)
+                if value is not None and (persistent or not persistent_only):
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_state(self):
+        """(dotted name, Tensor) of the state dict, PyTorch's order: module by module, its
+        parameters then its persistent buffers."""
+        seen = set()
+        for module_name, module in self.named_modules():
+            own = list(module.named_parameters(module_name, recurse=False))
+            own += list(module.named_buffers(module_name, recurse=False, persistent_only=True))
+            for name, tensor in own:
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    yield name, tensor
+
     def apply(self, fn):
         """Call fn on every sub-module (children first) and on self; returns self."""
         for module in self.children():
@@ -101,10 +136,14 @@ class Module:
                 parameter.grad._data[...] = 0
 
     def _cast(self, dtype):
+        """Floating parameters (with their gradients) and floating buffers to `dtype`."""
         for parameter in self.parameters():
             parameter._data = parameter._data.astype(dtype)
             if parameter.grad is not None:
                 parameter.grad = Tensor(parameter.grad._data.astype(dtype))
+        for buffer in self.buffers():
+            if buffer.dtype.kind == "f":
+                buffer._data = buffer._data.astype(dtype)
         return self
 
     def float(self):
@@ -163,16 +202,18 @@ class Module:
 
     # --- state --------------------------------------------------------------------------------
     def state_dict(self):
-        """{dotted name: Tensor} for every parameter; the Tensors share the parameters' data."""
-        return {name: p.detach() for name, p in self.named_parameters()}
+        """{dotted name: Tensor} for every parameter and persistent buffer, in PyTorch's order;
+        the Tensors share their data."""
+        return {name: tensor.detach() for name, tensor in self._named_state()}
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays into the parameters (in place, keeping their dtype).
+        """Copy arrays into the parameters and persistent buffers (in place, keeping their
+        dtype).
 
         Returns (missing_keys, unexpected_keys). With strict=True any missing or unexpected key
         is an error; a shape mismatch always is. Nothing is changed when it raises.
         """
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         arrays, unconvertible = {}, []
