@@ -67,6 +67,7 @@ from badak.functions import (
     clip,
     cos,
     exp,
+    expm1,
     flatten,
     isfinite,
     isnan,
@@ -107,17 +108,17 @@ from badak.random import manual_seed
 from badak.tensor import Tensor
 
 __all__ = [
-    "FloatTensor", "Function", "LongTensor", "Tensor", "abs", "all", "allclose", "amax", "amin",
-    "any", "arange", "argmax", "argmin", "as_tensor", "bmm", "bool", "broadcast_to", "cat",
-    "chunk", "clamp", "clip", "cos", "device", "double", "empty", "empty_like", "enable_grad",
-    "exp", "eye", "flatten", "float", "float16", "float32", "float64", "from_numpy", "full",
-    "full_like", "half", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "is_tensor",
-    "isfinite", "isnan", "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long",
+    "abs", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin", "as_tensor",
+    "bmm", "bool", "broadcast_to", "cat", "chunk", "clamp", "clip", "cos", "device", "double",
+    "empty", "empty_like", "enable_grad", "exp", "expm1", "eye", "flatten", "float", "float16",
+    "float32", "float64", "FloatTensor", "from_numpy", "full", "full_like", "Function", "half",
+    "inference_mode", "int", "int32", "int64", "is_grad_enabled", "is_tensor", "isfinite", "isnan",
+    "linspace", "load", "log", "log1p", "log_softmax", "logsumexp", "long", "LongTensor",
     "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "narrow", "neg",
     "no_grad", "norm", "numel", "ones", "ones_like", "permute", "pow", "rand", "rand_like",
     "randint", "randn", "randn_like", "randperm", "reshape", "save", "set_grad_enabled", "sigmoid",
-    "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
-    "transpose", "uint8", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like"
+    "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "Tensor",
+    "tensor", "transpose", "uint8", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 
 

@@ -8,12 +8,15 @@ import importlib
 
 from badak.functions.activation import (
     dropout,
+    elu,
     leaky_relu,
     log_softmax,
     logsumexp,
     relu,
     sigmoid,
+    silu,
     softmax,
+    softplus,
     tanh,
 )
 from badak.functions.cross_entropy import cross_entropy
@@ -30,6 +33,7 @@ from badak.functions.elementwise import (
     div,
     eq,
     exp,
+    expm1,
     ge,
     gt,
     isfinite,
@@ -117,15 +121,15 @@ __all__ = [
     "argmax", "argmin", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "bmm", "broadcast_to", "cast",
     "cat", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d", "conv2d",
-    "conv_transpose2d", "copy_", "cos", "cross_entropy", "div", "div_", "dropout", "eq", "exp",
-    "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "huber_loss", "isfinite",
-    "isnan", "kl_div", "l1_loss", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p",
-    "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d", "maximum",
-    "mean", "min", "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg", "nll_loss",
-    "norm", "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_", "sigmoid", "sign",
-    "sin", "smooth_l1_loss", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sub_",
-    "sum", "sum_to", "tanh", "to", "transpose", "unbind", "unbroadcast", "unfold", "unsqueeze",
-    "update_", "var", "view", "where", "zero_",
+    "conv_transpose2d", "copy_", "cos", "cross_entropy", "div", "div_", "dropout", "elu", "eq",
+    "exp", "expm1", "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "huber_loss",
+    "isfinite", "isnan", "kl_div", "l1_loss", "layer_norm", "le", "leaky_relu", "linear", "log",
+    "log1p", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d",
+    "maximum", "mean", "min", "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg",
+    "nll_loss", "norm", "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_",
+    "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "split", "sqrt",
+    "squeeze", "stack", "std", "sub", "sub_", "sum", "sum_to", "tanh", "to", "transpose", "unbind",
+    "unbroadcast", "unfold", "unsqueeze", "update_", "var", "view", "where", "zero_",
 ]  # fmt: skip
 
 _ON_FIRST_USE = {

@@ -7,7 +7,7 @@ or loses the small terms).
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import as_array, check_floating, const, normalize_dims
-from badak.functions.elementwise import exp, where
+from badak.functions.elementwise import exp, expm1, log1p, where
 from badak.functions.reduce import _expand
 from badak.functions.reduce import sum as sum_
 from badak.kernels import elementwise as kernels
@@ -238,3 +238,29 @@ def dropout(x, p=0.5, training=True, generator=None):
     else:
         keep = (rng.random(data.shape, dtype=np.float32) >= p) * const(1 / (1 - p), data)
     return Dropout()(x, keep=keep.astype(data.dtype, copy=False))
+
+
+def silu(x):
+    """x * sigmoid(x) (also called swish). Shape: x's."""
+    return x * sigmoid(x)
+
+
+def elu(x, alpha=1.0):
+    """x where x > 0, else alpha * (exp(x) - 1). Shape: x's."""
+    check_floating("elu", x)
+    positive = ~(as_array(x) <= 0)  # NaN takes the identity's branch, as in PyTorch
+    # the exponential branch on 0 where unused: its gradient there is then 1, not inf (0 * inf)
+    return where(positive, x, expm1(where(positive, const(0, x), x)) * const(alpha, x))
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's switch
+    back to the identity, where the two agree to the dtype's precision). Shape: x's."""
+    check_floating("softplus", x)
+    scaled = x * const(beta, x) if beta != 1 else x
+    linear = as_array(scaled) > threshold
+    # the smooth branch on 0 where unused, so that its gradient there is finite (not 0 * inf)
+    smooth = log1p(exp(where(linear, const(0, x), scaled)))
+    if beta != 1:
+        smooth = smooth / const(beta, x)
+    return where(linear, x, smooth)

@@ -227,6 +227,21 @@ def log1p(x):
     return Log1p()(x)
 
 
+class Expm1(Function):
+    float_valued = True
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, grad):  # e^x itself: y + 1 would lose e^x's digits where x << 0
+        return (grad * exp(self.inputs[0]),)
+
+
+def expm1(x):
+    """exp(x) - 1, accurate for small x."""
+    return Expm1()(x)
+
+
 class Sqrt(Function):
     saves_inputs = False
     float_valued = True

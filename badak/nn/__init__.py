@@ -15,17 +15,21 @@ from badak.nn.conv import (
     MaxPool2d,
 )
 from badak.nn.layers import (
+    ELU,
     MLP,
     Dropout,
     Flatten,
     Identity,
+    LeakyReLU,
     Linear,
     LogSoftmax,
     ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from badak.nn.losses import (
@@ -46,8 +50,8 @@ from badak.nn.parameter import Parameter
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss",
     "BCEWithLogitsLoss", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
-    "Flatten", "functional", "GroupNorm", "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss",
-    "LayerNorm", "Linear", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MLP", "Module", "ModuleList",
-    "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax",
-    "Tanh", "utils",
+    "ELU", "Flatten", "functional", "GroupNorm", "HuberLoss", "Identity", "init", "KLDivLoss",
+    "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MLP",
+    "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "utils",
 ]  # fmt: skip

@@ -2,12 +2,15 @@
 
 from badak.functions.activation import (
     dropout,
+    elu,
     leaky_relu,
     log_softmax,
     logsumexp,
     relu,
     sigmoid,
+    silu,
     softmax,
+    softplus,
     tanh,
 )
 from badak.functions.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
@@ -38,8 +41,8 @@ from badak.functions.shape import pad
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy",
-    "dropout", "fold", "group_norm", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
-    "linear", "linear_cross_entropy", "log_softmax", "logsumexp", "max_pool1d", "max_pool2d",
-    "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "smooth_l1_loss", "softmax",
-    "tanh", "unfold",
+    "dropout", "elu", "fold", "group_norm", "huber_loss", "kl_div", "l1_loss", "layer_norm",
+    "leaky_relu", "linear", "linear_cross_entropy", "log_softmax", "logsumexp", "max_pool1d",
+    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
+    "smooth_l1_loss", "softmax", "softplus", "tanh", "unfold",
 ]  # fmt: skip
