@@ -124,7 +124,7 @@ class Function:
 
     saves_output = False  # True where backward reads `self.output`
     # False where backward never reads `self.inputs`: their in-place changes after the call are
-    # then harmless; where it does, backward refuses inputs changed since (see _check_versions).
+    # then harmless; where it does, backward refuses inputs changed since (see _refuse_changed).
     saves_inputs = True
     # The sum of the Tensor inputs' _version when the call was recorded: versions only grow, so
     # a different sum at backward means one of them was changed in place.

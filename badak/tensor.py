@@ -578,28 +578,24 @@ class Tensor:
     def unbind(self, dim=0):
         return F.unbind(self, dim)
 
+    # new_*: new tensors in this tensor's dtype unless `dtype` is given
     def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return self._new(np.zeros, size, dtype, requires_grad)
+        return self.new_full(
+            shape_arg(size, "new_zeros"), 0, dtype=dtype, requires_grad=requires_grad
+        )
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
-        return self._new(np.ones, size, dtype, requires_grad)
+        return self.new_full(
+            shape_arg(size, "new_ones"), 1, dtype=dtype, requires_grad=requires_grad
+        )
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-        full = lambda shape, dtype: np.full(shape, fill_value, dtype)  # noqa: E731
-        return self._new(full, (size,), dtype, requires_grad)
+        array = np.full(shape_arg((size,), "new_full"), fill_value, dtype or self.dtype)
+        return Tensor(array, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
-        """A new tensor of `data`, in this tensor's dtype unless `dtype` is given."""
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
-        tensor = Tensor(array.astype(dtype or self.dtype, copy=False))
-        return tensor.requires_grad_(True) if requires_grad else tensor
-
-    def _new(self, fill, size, dtype, requires_grad):
-        """A new tensor of `size` made by fill(shape, dtype), in this tensor's dtype by default."""
-        from badak.functions._args import shape_arg
-
-        tensor = Tensor(fill(shape_arg(size, "new"), dtype or self.dtype))
-        return tensor.requires_grad_(True) if requires_grad else tensor
+        return Tensor(array.astype(dtype or self.dtype, copy=False), requires_grad=requires_grad)
 
     # --- memory: badak's arrays are NumPy's ------------------------------------------------
     def contiguous(self):
@@ -623,3 +619,4 @@ class Tensor:
 
 from badak import autograd  # noqa: E402  (Tensor and Function build on each other)
 from badak import functions as F  # noqa: E402  (the functions are built on the classes above)
+from badak.functions._args import shape_arg  # noqa: E402

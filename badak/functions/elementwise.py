@@ -439,9 +439,10 @@ def cast(x, dtype):
     return Cast()(x, dtype=dtype)
 
 
-def to(x, *args, **kwargs):
-    """`to(x, dtype)`, `to(x, device)`, `to(x, device, dtype)` or `to(x, other_tensor)`: x when
-    nothing changes, else a converted copy that stays in the graph (Tensor.to)."""
+def to_target(args, kwargs):
+    """The arguments of Tensor.to and Module.to, `(dtype)`, `(device)`, `(device, dtype)` or
+    `(other_tensor)` and keywords, checked: {"dtype", "device", "non_blocking", "copy"}. A device
+    badak cannot serve raises RuntimeError."""
     target = dict(kwargs)
     for arg in args:
         if isinstance(arg, Tensor):
@@ -455,6 +456,13 @@ def to(x, *args, **kwargs):
         raise TypeError(f"to: unexpected arguments {sorted(unknown)}")
     if target.get("device") is not None:
         device(target["device"])  # raises for a device badak cannot serve
+    return target
+
+
+def to(x, *args, **kwargs):
+    """`to(x, dtype)`, `to(x, device)`, `to(x, device, dtype)` or `to(x, other_tensor)`: x when
+    nothing changes, else a converted copy that stays in the graph (Tensor.to)."""
+    target = to_target(args, kwargs)
     dtype = target.get("dtype")
     if dtype is None or np.dtype(dtype) == as_array(x).dtype:
         return clone(x) if target.get("copy") else x

@@ -201,7 +201,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     check_floating("var", x)
     if unbiased is not None and correction is not None:
         raise TypeError("var: give unbiased or correction, not both")
-    correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+    if correction is None:  # unbiased (the default) divides by n - 1, unbiased=False by n
+        correction = 0 if unbiased is not None and not unbiased else 1
     if as_array(x).dtype == np.float16:
         wide = var(cast(x, np.float32), axes, keepdim=keepdim, correction=correction)
         return cast(wide, np.float16)

@@ -7,15 +7,12 @@ names (`0.weight`, `fc1.bias`).
 
 from collections import namedtuple
 
-from badak.device import device, np
+from badak.device import np
+from badak.functions.elementwise import to_target
 from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-def _is_device(value):
-    return isinstance(value, (str, device))
 
 
 class Module:
@@ -162,11 +159,8 @@ class Module:
         """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(tensor)`, as torch's Module.to:
         a floating dtype casts the floating parameters; the device must be one badak has (the
         CPU). Returns self."""
-        probe = Tensor(np.zeros((), np.float32)).to(*args, **kwargs)  # checks the arguments
-        dtype = kwargs.get("dtype") or next(
-            (a.dtype if isinstance(a, Tensor) else a for a in args if not _is_device(a)), None
-        )
-        if dtype is not None and probe.dtype.kind == "f":
+        dtype = to_target(args, kwargs).get("dtype")
+        if dtype is not None and np.dtype(dtype).kind == "f":
             self._cast(np.dtype(dtype))
         return self
 
