@@ -179,6 +179,30 @@ def randperm(n, dtype=None, device=None, generator=None):
     return _finish(rng.permutation(n).astype(dtype or np.int64), False, device)
 
 
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Indices drawn by the non-negative weights in each row of input (1-d or 2-d), int64.
+    Without replacement a row gives each index at most once."""
+    weights = np.asarray(input._data if isinstance(input, Tensor) else input, np.float64)
+    if weights.ndim not in (1, 2):
+        raise ValueError(f"multinomial: expected 1 or 2 dims, got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    positive = np.count_nonzero(rows, axis=1)
+    if np.any(positive == 0):
+        raise ValueError("multinomial: a row of weights sums to 0")
+    if not replacement and num_samples > positive.min():
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from a row "
+            f"with {positive.min()} non-zero weights"
+        )
+    rng = generator or default_generator()
+    drawn = np.empty((len(rows), num_samples), np.int64)
+    for i, row in enumerate(rows):
+        drawn[i] = rng.choice(len(row), num_samples, replace=replacement, p=row / row.sum())
+    return Tensor._from_array(drawn.reshape(weights.shape[:-1] + (num_samples,)))
+
+
 def _legacy(name, dtype, args):
     if args and all(isinstance(a, (int, np.integer)) for a in args):
         return Tensor._from_array(np.zeros(args, dtype=dtype))  # FloatTensor(2, 3): a shape

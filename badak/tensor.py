@@ -4,11 +4,11 @@ Each method is one visible line that calls badak.functions; the arithmetic lives
 subclass may change is gathered under "hooks" below.
 """
 
-from badak import dtypes
+from badak import dtypes, tensor_methods
 from badak.device import CPU, np
 
 
-class Tensor:
+class Tensor(tensor_methods.TorchMethods):
     """An n-dimensional array that records the operations applied to it for backward.
 
     `Tensor(data)` wraps an ndarray without copying (Python data is converted as by
@@ -468,116 +468,6 @@ class Tensor:
     def matmul(self, other):
         return F.matmul(self, other)
 
-    # --- the rest of PyTorch's Tensor methods, each a badak function -------------------------
-    def add(self, other, *, alpha=1):
-        return F.add(self, other if alpha == 1 else other * alpha)
-
-    def sub(self, other, *, alpha=1):
-        return F.sub(self, other if alpha == 1 else other * alpha)
-
-    def mul(self, other):
-        return F.mul(self, other)
-
-    def div(self, other):
-        return F.div(self, other)
-
-    def neg(self):
-        return F.neg(self)
-
-    def square(self):
-        return F.pow(self, 2)
-
-    def sin(self):
-        return F.sin(self)
-
-    def cos(self):
-        return F.cos(self)
-
-    def log1p(self):
-        return F.log1p(self)
-
-    def logsumexp(self, dim, keepdim=False):
-        return F.logsumexp(self, dim, keepdim)
-
-    def clip(self, min=None, max=None):
-        return F.clamp(self, min, max)
-
-    def mm(self, other):
-        return F.mm(self, other)
-
-    def bmm(self, other):
-        return F.bmm(self, other)
-
-    def eq(self, other):
-        return F.eq(self, other)
-
-    def ne(self, other):
-        return F.ne(self, other)
-
-    def lt(self, other):
-        return F.lt(self, other)
-
-    def le(self, other):
-        return F.le(self, other)
-
-    def gt(self, other):
-        return F.gt(self, other)
-
-    def ge(self, other):
-        return F.ge(self, other)
-
-    def isnan(self):
-        return F.isnan(self)
-
-    def isfinite(self):
-        return F.isfinite(self)
-
-    def all(self, dim=None, keepdim=False):
-        return F.all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return F.any(self, dim, keepdim)
-
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return F.norm(self, p, dim, keepdim, dtype)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return F.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return F.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def t(self):
-        """The transpose of a tensor of at most 2 dims."""
-        if self.ndim > 2:
-            raise ValueError(f"t: expected a tensor of at most 2 dims, got {self.ndim}")
-        return F.transpose(self, 0, -1) if self.ndim == 2 else self
-
-    @property
-    def mT(self):
-        return F.transpose(self, -2, -1)
-
-    def view_as(self, other):
-        return F.reshape(self, other.shape)
-
-    def expand_as(self, other):
-        return F.broadcast_to(self, other.shape)
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def narrow(self, dim, start, length):
-        return F.narrow(self, dim, start, length)
-
-    def split(self, split_size, dim=0):
-        return F.split(self, split_size, dim)
-
-    def chunk(self, chunks, dim=0):
-        return F.chunk(self, chunks, dim)
-
-    def unbind(self, dim=0):
-        return F.unbind(self, dim)
-
     # new_*: new tensors in this tensor's dtype unless `dtype` is given
     def new_zeros(self, *size, dtype=None, requires_grad=False):
         return self.new_full(
@@ -597,26 +487,9 @@ class Tensor:
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return Tensor(array.astype(dtype or self.dtype, copy=False), requires_grad=requires_grad)
 
-    # --- memory: badak's arrays are NumPy's ------------------------------------------------
-    def contiguous(self):
-        return F.contiguous(self)
-
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
-
-    def stride(self, dim=None):
-        """Steps between elements per dim, in elements (NumPy's strides are in bytes)."""
-        steps = tuple(s // self._data.itemsize for s in self._data.strides)
-        return steps if dim is None else steps[dim]
-
-    def element_size(self):
-        return self._data.itemsize
-
-    @property
-    def nbytes(self):
-        return self._data.nbytes
-
 
 from badak import autograd  # noqa: E402  (Tensor and Function build on each other)
 from badak import functions as F  # noqa: E402  (the functions are built on the classes above)
 from badak.functions._args import shape_arg  # noqa: E402
+
+tensor_methods.F = F  # the mixin's methods call badak.functions too

@@ -21,6 +21,7 @@ FLOORS = {
     "kernels": 1,
     "autograd": 2,
     "tensor": 2,
+    "tensor_methods": 2,
     "_format": 2,
     "functions": 3,
     "creation": 3,
@@ -46,7 +47,10 @@ EXCEPTIONS = {
     ("tensor", "functions"),  # each Tensor method is one line that calls badak.functions
     ("tensor", "_format"),  # repr
 }
-CORE = {"device", "dtypes", "kernels", "autograd", "tensor", "functions", "nn", "optim"}
+CORE = {
+    "device", "dtypes", "kernels", "autograd", "tensor", "tensor_methods", "functions", "nn",
+    "optim",
+}  # fmt: skip
 
 
 def badak_modules():

@@ -8,6 +8,7 @@ import importlib
 
 from badak.functions.activation import (
     dropout,
+    dropout2d,
     elu,
     leaky_relu,
     log_softmax,
@@ -20,6 +21,8 @@ from badak.functions.activation import (
     tanh,
 )
 from badak.functions.cross_entropy import cross_entropy
+from badak.functions.cumulative import cumprod, cumsum, prod
+from badak.functions.einsum import einsum
 from badak.functions.elementwise import (
     abs,
     add,
@@ -60,11 +63,23 @@ from badak.functions.in_place import (
     copy_,
     div_,
     fill_,
+    fill_random_,
     mul_,
     set_item_,
     sub_,
     update_,
     zero_,
+)
+from badak.functions.indexing import (
+    embedding,
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
 )
 from badak.functions.linalg import bmm, linear, matmul, mm
 from badak.functions.losses import (
@@ -78,6 +93,7 @@ from badak.functions.losses import (
     one_hot,
     smooth_l1_loss,
 )
+from badak.functions.pointwise import ceil, erf, floor, gelu, round, rsqrt, trunc
 from badak.functions.reduce import (
     all,
     amax,
@@ -100,36 +116,46 @@ from badak.functions.shape import (
     chunk,
     concatenate,
     flatten,
+    flip,
     get_item,
     narrow,
     pad,
     permute,
+    repeat,
     reshape,
     split,
     squeeze,
     stack,
     sum_to,
+    tile,
     transpose,
+    tril,
+    triu,
     unbind,
     unbroadcast,
     unsqueeze,
     view,
 )
+from badak.functions.sorting import argsort, sort, topk
 
 __all__ = [
-    "abs", "adaptive_avg_pool2d", "add", "add_", "all", "allclose", "amax", "amin", "any",
-    "argmax", "argmin", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "abs", "adaptive_avg_pool2d", "add", "add_", "all", "allclose", "amax", "amin", "any", "argmax",
+    "argmin", "argsort", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "bmm", "broadcast_to", "cast",
-    "cat", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d", "conv2d",
-    "conv_transpose2d", "copy_", "cos", "cross_entropy", "div", "div_", "dropout", "elu", "eq",
-    "exp", "expm1", "fill_", "flatten", "fold", "ge", "get_item", "group_norm", "gt", "huber_loss",
-    "isfinite", "isnan", "kl_div", "l1_loss", "layer_norm", "le", "leaky_relu", "linear", "log",
-    "log1p", "log_softmax", "logsumexp", "lt", "matmul", "max", "max_pool1d", "max_pool2d",
+    "cat", "ceil", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d",
+    "conv2d", "conv_transpose2d", "copy_", "cos", "cross_entropy", "cumprod", "cumsum", "div",
+    "div_", "dropout", "dropout2d", "einsum", "elu", "embedding", "eq", "erf", "exp", "expm1",
+    "fill_", "fill_random_", "flatten", "flip", "floor", "fold", "gather", "ge", "gelu", "get_item",
+    "group_norm", "gt", "huber_loss", "index_add", "index_select", "isfinite", "isnan", "kl_div",
+    "l1_loss", "layer_norm", "le", "leaky_relu", "linear", "log", "log1p", "log_softmax",
+    "logsumexp", "lt", "masked_fill", "masked_select", "matmul", "max", "max_pool1d", "max_pool2d",
     "maximum", "mean", "min", "minimum", "mm", "mse_loss", "mul", "mul_", "narrow", "ne", "neg",
-    "nll_loss", "norm", "one_hot", "pad", "permute", "pow", "relu", "reshape", "set_item_",
-    "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax", "softplus", "split", "sqrt",
-    "squeeze", "stack", "std", "sub", "sub_", "sum", "sum_to", "tanh", "to", "transpose", "unbind",
-    "unbroadcast", "unfold", "unsqueeze", "update_", "var", "view", "where", "zero_",
+    "nll_loss", "nonzero", "norm", "one_hot", "pad", "permute", "pow", "prod", "recurrent_layer",
+    "relu", "repeat", "reshape", "round", "rsqrt", "scaled_dot_product_attention", "scatter",
+    "scatter_add", "set_item_", "sigmoid", "sign", "silu", "sin", "smooth_l1_loss", "softmax",
+    "softplus", "sort", "split", "sqrt", "squeeze", "stack", "std", "sub", "sub_", "sum", "sum_to",
+    "tanh", "tile", "to", "topk", "transpose", "tril", "triu", "trunc", "unbind", "unbroadcast",
+    "unfold", "unsqueeze", "update_", "var", "view", "where", "zero_",
 ]  # fmt: skip
 
 _ON_FIRST_USE = {
@@ -138,6 +164,8 @@ _ON_FIRST_USE = {
         ["adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d"], "pooling"
     ),
     **dict.fromkeys(["batch_norm", "group_norm", "layer_norm"], "normalization"),
+    "scaled_dot_product_attention": "attention",
+    "recurrent_layer": "recurrent",
 }
 
 

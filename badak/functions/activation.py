@@ -222,21 +222,35 @@ class Dropout(Function):
         return (grad * self.keep,)
 
 
-def dropout(x, p=0.5, training=True, generator=None):
+def dropout(x, p=0.5, training=True, inplace=False, generator=None):
     """Zero each element with probability p and scale the rest by 1 / (1 - p); x when not training.
 
     The mask is drawn from badak's generator (or `generator`), so `badak.manual_seed` repeats it.
+    `inplace` is accepted; the result is a new tensor either way.
     """
+    return _dropout("dropout", x, p, training, generator, np.shape(x))
+
+
+def dropout2d(x, p=0.5, training=True, inplace=False, generator=None):
+    """Zero whole channels with probability p: x (N, C, H, W) or (C, H, W), each channel's map
+    kept (scaled by 1 / (1 - p)) or zeroed together."""
+    shape = np.shape(x)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W), got shape {shape}")
+    return _dropout("dropout2d", x, p, training, generator, shape[:-2] + (1, 1))
+
+
+def _dropout(name, x, p, training, generator, mask_shape):
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+        raise ValueError(f"{name}: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0:
         return x
     data = x._data if isinstance(x, Tensor) else np.asarray(x)
     rng = generator or default_generator()
     if p == 1:
-        keep = np.zeros(data.shape, data.dtype)
+        keep = np.zeros(mask_shape, data.dtype)
     else:
-        keep = (rng.random(data.shape, dtype=np.float32) >= p) * const(1 / (1 - p), data)
+        keep = (rng.random(mask_shape, dtype=np.float32) >= p) * const(1 / (1 - p), data)
     return Dropout()(x, keep=keep.astype(data.dtype, copy=False))
 
 

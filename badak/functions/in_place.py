@@ -11,6 +11,7 @@ from badak.autograd import is_grad_enabled
 from badak.device import np, quiet_begin, quiet_end
 from badak.functions.elementwise import plain
 from badak.functions.shape import index_steps
+from badak.random import default_generator
 
 
 def check_in_place(tensor, op):
@@ -66,6 +67,15 @@ def fill_(tensor, value):
 
 def zero_(tensor):
     return copy_(tensor, 0, "zero_")
+
+
+def fill_random_(tensor, op, draw, generator=None):
+    """tensor's values replaced by draw(rng, shape) (rng: `generator` or badak's)."""
+    check_in_place(tensor, op)
+    rng = generator or default_generator()
+    tensor._data[...] = draw(rng, tensor._data.shape)
+    tensor._changed_in_place()
+    return tensor
 
 
 def set_item_(tensor, index, value):

@@ -453,3 +453,87 @@ def unbind(x, dim=0):
     """The slices of x along `dim`, each without that dim."""
     axis = _one_dim("unbind", x, dim)
     return tuple(get_item(x, _along(axis, i)) for i in range(np.shape(x)[axis]))
+
+
+# ----------------------------------------------------------------------------------------------
+# Rearranging copies: flip, repeat, tile, and the triangles triu, tril
+# ----------------------------------------------------------------------------------------------
+class Flip(Function):
+    saves_inputs = False
+
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.flip(x, axes)
+
+    def backward(self, grad):
+        return (Flip()(grad, axes=self.axes),)
+
+
+def flip(x, dims):
+    """x reversed along each of `dims` (an int or a sequence)."""
+    if np.ndim(x) == 0:
+        return x
+    return Flip()(x, axes=normalize_dims("flip", dims, np.ndim(x)))
+
+
+class Tile(Function):
+    saves_inputs = False
+
+    def forward(self, x, reps):
+        self.input_shape, self.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    def backward(self, grad):
+        # Each output dim of size r * s is (r, s): the gradient summed over the r copies.
+        shape = (1,) * (len(self.reps) - len(self.input_shape)) + tuple(self.input_shape)
+        split = [n for r, s in zip(self.reps, shape) for n in (r, s)]
+        total = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (total.reshape(self.input_shape),)
+
+
+def repeat(x, *sizes):
+    """x repeated sizes[i] times along dim i (more sizes than dims: new leading dims)."""
+    sizes = shape_arg(sizes, "repeat")
+    if len(sizes) < np.ndim(x):
+        raise ValueError(
+            f"repeat: expected at least {np.ndim(x)} sizes for a tensor of {np.ndim(x)} dims, "
+            f"got {sizes}"
+        )
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"repeat: sizes must not be negative, got {sizes}")
+    return Tile()(x, reps=sizes)
+
+
+def tile(x, dims):
+    """x repeated dims[i] times along dim i; fewer dims than x's count from the last."""
+    dims = shape_arg((dims,), "tile")
+    return repeat(x, (1,) * (np.ndim(x) - len(dims)) + dims)
+
+
+class Triangle(Function):
+    saves_inputs = False
+
+    def forward(self, x, keep):
+        self.keep = keep
+        return np.where(keep, x, x.dtype.type(0))
+
+    def backward(self, grad):
+        return (Triangle()(grad, keep=self.keep),)
+
+
+def _triangle(name, x, diagonal, upper):
+    if np.ndim(x) < 2:
+        raise ValueError(f"{name}: expected a tensor of at least 2 dims, got shape {np.shape(x)}")
+    rows, cols = np.shape(x)[-2:]
+    i, j = np.ogrid[:rows, :cols]
+    return Triangle()(x, keep=(j - i >= diagonal) if upper else (j - i <= diagonal))
+
+
+def triu(x, diagonal=0):
+    """x's upper triangle (on and above the `diagonal`-th diagonal) of its last two dims."""
+    return _triangle("triu", x, diagonal, upper=True)
+
+
+def tril(x, diagonal=0):
+    """x's lower triangle (on and below the `diagonal`-th diagonal) of its last two dims."""
+    return _triangle("tril", x, diagonal, upper=False)

@@ -4,6 +4,7 @@
 """
 
 from badak.nn import functional, init, utils
+from badak.nn.attention import MultiheadAttention
 from badak.nn.conv import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -14,10 +15,13 @@ from badak.nn.conv import (
     MaxPool1d,
     MaxPool2d,
 )
+from badak.nn.embedding import Embedding
 from badak.nn.layers import (
     ELU,
+    GELU,
     MLP,
     Dropout,
+    Dropout2d,
     Flatten,
     Identity,
     LeakyReLU,
@@ -46,12 +50,23 @@ from badak.nn.losses import (
 from badak.nn.module import Module
 from badak.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from badak.nn.parameter import Parameter
+from badak.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from badak.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss",
     "BCEWithLogitsLoss", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
-    "ELU", "Flatten", "functional", "GroupNorm", "HuberLoss", "Identity", "init", "KLDivLoss",
-    "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MaxPool1d", "MaxPool2d", "MLP",
-    "Module", "ModuleList", "MSELoss", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "utils",
+    "Dropout2d", "ELU", "Embedding", "Flatten", "functional", "GELU", "GroupNorm", "GRU", "GRUCell",
+    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "MaxPool2d", "MLP", "Module", "ModuleList",
+    "MSELoss", "MultiheadAttention", "NLLLoss", "Parameter", "ReLU", "RNN", "RNNBase", "RNNCell",
+    "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Transformer",
+    "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer", "utils",
 ]  # fmt: skip

@@ -4,7 +4,7 @@ Dropout. Each is a Module whose forward calls the matching function."""
 import math
 
 from badak.device import np
-from badak.functions import activation, linalg, shape
+from badak.functions import activation, linalg, pointwise, shape
 from badak.nn import init
 from badak.nn.module import Module
 from badak.nn.parameter import Parameter
@@ -183,10 +183,28 @@ class LogSoftmax(Softmax):
         return activation.log_softmax(x, self.dim)
 
 
+class GELU(Module):
+    """x * Phi(x) (approximate="tanh": PyTorch's tanh formula)."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return pointwise.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
 class Dropout(Module):
     """Zero elements with probability p while training; the identity in eval mode."""
 
-    def __init__(self, p=0.5):
+    function = staticmethod(activation.dropout)
+
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)):
             raise TypeError(f"Dropout: p must be a number, got {type(p).__name__}")
@@ -195,10 +213,16 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x):
-        return activation.dropout(x, self.p, self.training)
+        return self.function(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace=False"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) with probability p while training."""
+
+    function = staticmethod(activation.dropout2d)
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}

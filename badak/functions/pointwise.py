@@ -1,0 +1,119 @@
+"""More pointwise functions: rounding (floor ceil round trunc, whose gradient is 0), rsqrt, erf
+and gelu.
+
+erf is C's (`math.erf`), compiled with the `fast` extra and elementwise in Python without it;
+float32 and float16 are computed in float64 and rounded once, so each result is the correctly
+rounded value or next to it.
+"""
+
+import math
+
+from badak.autograd import Function
+from badak.device import np
+from badak.functions._args import check_floating, const
+from badak.functions.activation import tanh
+from badak.functions.elementwise import _no_grad_map, cast, exp
+from badak.kernels import compiled
+
+_erf_python = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _erf_array(x):
+    kernel = compiled("special_numba")
+    wide = x.astype(np.float64)
+    return (kernel.erf(wide) if kernel is not None else _erf_python(wide)).astype(x.dtype)
+
+
+class Rounding(Function):
+    """A rounding of x: the same dtype; its gradient is 0 everywhere, as torch's."""
+
+    saves_inputs = False
+
+    def forward(self, x, how):
+        return how(x)
+
+    def backward(self, grad):
+        return (_no_grad_map(np.zeros_like, grad),)
+
+
+def floor(x):
+    return Rounding()(x, how=np.floor)
+
+
+def ceil(x):
+    return Rounding()(x, how=np.ceil)
+
+
+def trunc(x):
+    return Rounding()(x, how=np.trunc)
+
+
+def round(x, decimals=0):
+    """Rounded to `decimals` places, halves to even (as torch and NumPy)."""
+    return Rounding()(x, how=lambda a: np.round(a, decimals))
+
+
+class Rsqrt(Function):
+    saves_inputs = False
+    saves_output = True
+    float_valued = True
+
+    def forward(self, x):
+        return np.reciprocal(np.sqrt(x))
+
+    def backward(self, grad):
+        y = self.output
+        return (grad * y * y * y * const(-0.5, y),)
+
+
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return Rsqrt()(x)
+
+
+class Erf(Function):
+    float_valued = True
+
+    def forward(self, x):
+        return _erf_array(x)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return (grad * exp(-x * x) * const(2 / math.sqrt(math.pi), grad),)
+
+
+def erf(x):
+    """The error function, 2/sqrt(pi) times the integral of exp(-t^2) from 0 to x."""
+    return Erf()(x)
+
+
+class Gelu(Function):
+    """x * Phi(x), Phi the standard normal CDF."""
+
+    float_valued = True
+
+    def forward(self, x):
+        cdf = _erf_array(x * const(math.sqrt(0.5), x))
+        cdf += const(1, cdf)
+        cdf *= const(0.5, cdf)
+        self.cdf = cdf
+        return x * cdf
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        cdf = self.cdf
+        density = exp(x * x * const(-0.5, grad)) * const(1 / math.sqrt(2 * math.pi), grad)
+        return (grad * (cdf + x * density),)
+
+
+def gelu(x, approximate="none"):
+    """x * Phi(x) (approximate="tanh": PyTorch's tanh formula)."""
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
+        return x * 0.5 * (tanh(inner) + 1)
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    check_floating("gelu", x)
+    if x.dtype == np.float16:  # in float32, as torch computes it, rounded once
+        return cast(Gelu()(cast(x, np.float32)), np.float16)
+    return Gelu()(x)

@@ -1,0 +1,258 @@
+"""The bulk of PyTorch's Tensor methods, as a mixin of Tensor: each one visible line that calls
+badak.functions (`F`, which builds on Tensor and is set here once tensor.py has loaded).
+
+Tensor itself keeps the engine's part (autograd, in-place updates, dtype and device, the array
+protocol) and the operators; the methods here are the rest of the surface PyTorch programs use.
+"""
+
+F = None  # badak.functions, set by badak.tensor
+
+
+class TorchMethods:
+    __slots__ = ()
+
+    # --- the rest of PyTorch's Tensor methods, each a badak function -------------------------
+    def add(self, other, *, alpha=1):
+        return F.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return F.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return F.mul(self, other)
+
+    def div(self, other):
+        return F.div(self, other)
+
+    def neg(self):
+        return F.neg(self)
+
+    def square(self):
+        return F.pow(self, 2)
+
+    def sin(self):
+        return F.sin(self)
+
+    def cos(self):
+        return F.cos(self)
+
+    def log1p(self):
+        return F.log1p(self)
+
+    def logsumexp(self, dim, keepdim=False):
+        return F.logsumexp(self, dim, keepdim)
+
+    def clip(self, min=None, max=None):
+        return F.clamp(self, min, max)
+
+    def mm(self, other):
+        return F.mm(self, other)
+
+    def bmm(self, other):
+        return F.bmm(self, other)
+
+    def eq(self, other):
+        return F.eq(self, other)
+
+    def ne(self, other):
+        return F.ne(self, other)
+
+    def lt(self, other):
+        return F.lt(self, other)
+
+    def le(self, other):
+        return F.le(self, other)
+
+    def gt(self, other):
+        return F.gt(self, other)
+
+    def ge(self, other):
+        return F.ge(self, other)
+
+    def isnan(self):
+        return F.isnan(self)
+
+    def isfinite(self):
+        return F.isfinite(self)
+
+    def all(self, dim=None, keepdim=False):
+        return F.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return F.any(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return F.norm(self, p, dim, keepdim, dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dims."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expected a tensor of at most 2 dims, got {self.ndim}")
+        return F.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    @property
+    def mT(self):
+        return F.transpose(self, -2, -1)
+
+    def view_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def expand_as(self, other):
+        return F.broadcast_to(self, other.shape)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def narrow(self, dim, start, length):
+        return F.narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        return F.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return F.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return F.unbind(self, dim)
+
+    # --- memory: badak's arrays are NumPy's ------------------------------------------------
+    def contiguous(self):
+        return F.contiguous(self)
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Steps between elements per dim, in elements (NumPy's strides are in bytes)."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[dim]
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def get_device(self):
+        """-1: the CPU, as PyTorch numbers it."""
+        return -1
+
+    def pin_memory(self):
+        """The tensor itself: pinned memory matters only for copies to a GPU."""
+        return self
+
+    # --- indexing along a dim, order, running sums ------------------------------------------
+    def gather(self, dim, index):
+        return F.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return F.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return F.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return F.index_add(self, dim, index, source, alpha=alpha)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return F.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return F.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return F.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim, dtype=None):
+        return F.cumsum(self, dim, dtype)
+
+    def cumprod(self, dim, dtype=None):
+        return F.cumprod(self, dim, dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return F.prod(self, dim, keepdim, dtype=dtype)
+
+    # --- rearranging copies -----------------------------------------------------------------
+    def repeat(self, *sizes):
+        return F.repeat(self, *sizes)
+
+    def tile(self, dims):
+        return F.tile(self, dims)
+
+    def flip(self, *dims):
+        return F.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def triu(self, diagonal=0):
+        return F.triu(self, diagonal)
+
+    def tril(self, diagonal=0):
+        return F.tril(self, diagonal)
+
+    # --- more pointwise ---------------------------------------------------------------------
+    def floor(self):
+        return F.floor(self)
+
+    def ceil(self):
+        return F.ceil(self)
+
+    def round(self, decimals=0):
+        return F.round(self, decimals)
+
+    def trunc(self):
+        return F.trunc(self)
+
+    def rsqrt(self):
+        return F.rsqrt(self)
+
+    def erf(self):
+        return F.erf(self)
+
+    def sign(self):
+        return F.sign(self)
+
+    def log_(self):
+        return F.copy_(self, F.log(self), "log_")
+
+    def exp_(self):
+        return F.copy_(self, F.exp(self), "exp_")
+
+    def clamp_(self, min=None, max=None):
+        return F.copy_(self, F.clamp(self, min, max), "clamp_")
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        return F.copy_(self, F.masked_fill(self, mask, value), "masked_fill_")
+
+    # --- filling with random values, in place (as nn.init does) ------------------------------
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return F.fill_random_(self, "uniform_", lambda rng, s: rng.uniform(a, b, s), generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return F.fill_random_(self, "normal_", lambda rng, s: rng.normal(mean, std, s), generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return F.fill_random_(self, "bernoulli_", lambda rng, s: rng.random(s) < p, generator)
