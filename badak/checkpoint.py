@@ -1,50 +1,29 @@
-"""Saving and loading: `.npz` files with a JSON description, never pickle; atomic writes.
+"""Saving and loading: `.npz` files with a JSON description, or `.safetensors` files; never
+pickle; atomic writes.
 
 A badak file is an ordinary `.npz` archive. Arrays are stored under readable names (a state
 dict's `0.weight`, a nested value's `optimizer/state/0/exp_avg`); the structure around them
 (dicts, lists, numbers, strings) and any metadata go, as JSON, under the key `__badak__`.
 `np.load(path)` reads the arrays without badak; `badak.load` rebuilds the object.
+
+A path ending in `.safetensors` is written in the safetensors format instead
+(badak.safetensors_format), which torch (with the safetensors package) and other frameworks read.
 """
 
-import io
 import json
-import os
 from pathlib import Path
 
+from badak.checkpoint_files import NamedBytes, atomic_write, write_text
 from badak.device import device as _device
 from badak.device import np
+from badak.safetensors_format import is_safetensors_name, load_safetensors, save_safetensors
 from badak.tensor import Tensor
+
+__all__ = ["atomic_write", "load", "load_with_metadata", "save", "write_text"]
 
 METADATA_KEY = "__badak__"
 FORMAT_VERSION = 1
 MAX_DEPTH = 64  # nesting of the stored tree; a state dict is 3 or 4 deep
-
-
-# ----------------------------------------------------------------------------------------------
-# Atomic writes
-# ----------------------------------------------------------------------------------------------
-def atomic_write(path, write, mode="wb"):
-    """Call write(file) on `.NAME.tmp` beside `path`, then rename it over `path`.
-
-    A reader (or a run killed at any moment) sees the old file or the new one, never half of
-    one; on an exception the temporary file is removed and `path` is untouched.
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, mode) as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_text(path, text):
-    """Write a text file atomically (UTF-8)."""
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -130,7 +109,12 @@ def save(obj, path, metadata=None):
     """Write `obj` (a state dict, or nested dicts/lists of Tensors, arrays, numbers, strings) to
     an `.npz` file, atomically; `path` may also be a binary file object (written as it is given).
     `metadata` (JSON-ready) is stored beside it. A Module or other object is refused, before
-    anything is written: save its `state_dict()`."""
+    anything is written: save its `state_dict()`. A `.safetensors` path (or a file object of
+    that name) is written in the safetensors format: `obj` a dict of str -> Tensor, `metadata`
+    a dict of str -> str."""
+    if is_safetensors_name(path):
+        save_safetensors(obj, path, metadata)
+        return
     arrays = {}
     description = {
         "format": "badak",
@@ -152,15 +136,17 @@ def load_with_metadata(path):
     import zipfile  # only loading needs it; `import badak` stays quick
 
     if hasattr(path, "read"):  # a binary file object: read whole, named as it names itself
-        path = _NamedBytes(path.read(), getattr(path, "name", "<file object>"))
-        head = bytes(path.getbuffer()[:4])
+        path = NamedBytes(path.read(), getattr(path, "name", "<file object>"))
+        head = bytes(path.getbuffer()[:9])
     else:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"load: no file {str(path)!r}")
         with open(path, "rb") as file:
-            head = file.read(4)
-    if head != b"PK\x03\x04":  # every .npz is a zip archive
+            head = file.read(9)
+    if is_safetensors_name(path) or (head[:4] != b"PK\x03\x04" and head[8:9] == b"{"):
+        return load_safetensors(path)
+    if head[:4] != b"PK\x03\x04":  # every .npz is a zip archive
         raise ValueError(f"load: {str(path)!r} is not a badak file: it is not an .npz archive")
 
     try:
@@ -229,7 +215,7 @@ def _read_member(archive, name):
 
 def load(path, map_location=None, weights_only=True, **pickle_load_args):
     """The object stored by `save` at `path` (a path or a binary file object); arrays come back
-    as Tensors where they were.
+    as Tensors where they were. A safetensors file gives its dict of str -> Tensor.
 
     PyTorch's arguments are accepted: `map_location` must name the CPU (or map to it), and
     `weights_only` changes nothing, since badak's files hold only tensors, numbers and strings
@@ -241,14 +227,3 @@ def load(path, map_location=None, weights_only=True, **pickle_load_args):
     if pickle_load_args:
         raise TypeError(f"load: unexpected arguments {sorted(pickle_load_args)} (no pickle)")
     return load_with_metadata(path)[0]
-
-
-class _NamedBytes(io.BytesIO):
-    """The bytes read from a file object, seekable for zipfile, named for error messages."""
-
-    def __init__(self, data, name):
-        super().__init__(data)
-        self.name = str(name)
-
-    def __str__(self):
-        return self.name

@@ -29,6 +29,8 @@ FLOORS = {
     "nn": 4,
     "optim": 4,
     "data": 4,
+    "checkpoint_files": 1,
+    "safetensors_format": 4,
     "checkpoint": 4,
     "utils": 5,
     "layers": 5,

@@ -4,6 +4,8 @@ float16 inputs are computed in float32 and returned in float16 (a float16 sum ov
 or loses the small terms).
 """
 
+import warnings
+
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import as_array, check_floating, const, normalize_dims
@@ -232,12 +234,17 @@ def dropout(x, p=0.5, training=True, inplace=False, generator=None):
 
 
 def dropout2d(x, p=0.5, training=True, inplace=False, generator=None):
-    """Zero whole channels with probability p: x (N, C, H, W) or (C, H, W), each channel's map
-    kept (scaled by 1 / (1 - p)) or zeroed together."""
+    """Zero whole channels with probability p: x (N, C, H, W), each channel's map kept (scaled by
+    1 / (1 - p)) or zeroed together. As PyTorch, any x is read as (N, C, *): a 3-d x as (N, C, L)
+    and a 2-d one as (N, C), element by element (with PyTorch's warning for those two)."""
     shape = np.shape(x)
     if len(shape) not in (3, 4):
-        raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W), got shape {shape}")
-    return _dropout("dropout2d", x, p, training, generator, shape[:-2] + (1, 1))
+        warnings.warn(
+            f"dropout2d: received a {len(shape)}-d input; it is dropped element by element "
+            "along its first two dims (dropout2d is for (N, C, H, W))",
+            stacklevel=2,
+        )
+    return _dropout("dropout2d", x, p, training, generator, shape[:2] + (1,) * (len(shape) - 2))
 
 
 def _dropout(name, x, p, training, generator, mask_shape):
