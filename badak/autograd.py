@@ -201,8 +201,7 @@ class Function:
             self._inputs = args
             self._arrays = arrays
             self._output_ref = weakref.ref(result)
-            if self.saves_inputs:
-                self._saved_version = version
+            self._saved_version = version
             if self.saves_output:
                 self._output_data = out
         else:
@@ -433,11 +432,11 @@ def _backward_step(fn, grad, grads, create_graph):
             output._accumulate_grad(grad)
     inputs = fn._inputs
     saved_version = fn._saved_version
-    if saved_version is not None:  # the inputs backward reads are as they were: no version grew
-        for arg in inputs:
+    if saved_version is not None and (fn.saves_inputs or _Rebased.count):
+        for arg in inputs:  # the inputs backward reads are as they were: no version grew
             if isinstance(arg, Tensor):
                 saved_version -= arg._version
-        if saved_version:
+        if saved_version and (fn.saves_inputs or _rebased_since(inputs)):
             _refuse_changed(fn, inputs)
     if create_graph or fn.backward_on_tensors:
         if not isinstance(grad, Tensor):
@@ -471,6 +470,19 @@ def _backward_step(fn, grad, grads, create_graph):
                 _refuse_changed(creator, ())
             previous = grads.get(creator)
             grads[creator] = input_grad if previous is None else previous + input_grad
+
+
+class _Rebased:
+    """How many in-place updates have moved a tensor to a new place in a graph (see
+    functions.in_place.rebase_): until the first, backward skips the check that needs it."""
+
+    count = 0
+
+
+def _rebased_since(inputs):
+    """True where an input was updated in place within a graph after this call recorded it: its
+    gradient would then be routed to the update instead of to the value the call used."""
+    return any(isinstance(arg, Tensor) and getattr(arg, "_rebased", False) for arg in inputs)
 
 
 def _refuse_changed(fn, inputs):

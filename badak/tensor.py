@@ -26,6 +26,7 @@ class Tensor(tensor_methods.TorchMethods):
         "grad_fn",
         "_version",
         "_detached_from",
+        "_rebased",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -181,16 +182,16 @@ class Tensor(tensor_methods.TorchMethods):
         return F.zero_(self)
 
     def __iadd__(self, other):
-        return F.update_(self, "+=", np.add, other)
+        return F.update_(self, "+=", np.add, other, F.add)
 
     def __isub__(self, other):
-        return F.update_(self, "-=", np.subtract, other)
+        return F.update_(self, "-=", np.subtract, other, F.sub)
 
     def __imul__(self, other):
-        return F.update_(self, "*=", np.multiply, other)
+        return F.update_(self, "*=", np.multiply, other, F.mul)
 
     def __itruediv__(self, other):
-        return F.update_(self, "/=", np.true_divide, other)
+        return F.update_(self, "/=", np.true_divide, other, F.div)
 
     def __setitem__(self, index, value):
         F.set_item_(self, index, value)

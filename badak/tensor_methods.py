@@ -233,19 +233,44 @@ class TorchMethods:
     def sign(self):
         return F.sign(self)
 
+    # in place: within a graph recorded as PyTorch records them (see functions.in_place)
     def log_(self):
-        return F.copy_(self, F.log(self), "log_")
+        return F.apply_(self, "log_", F.log)
 
     def exp_(self):
-        return F.copy_(self, F.exp(self), "exp_")
+        return F.apply_(self, "exp_", F.exp)
+
+    def sqrt_(self):
+        return F.apply_(self, "sqrt_", F.sqrt)
+
+    def neg_(self):
+        return F.apply_(self, "neg_", F.neg)
+
+    def relu_(self):
+        return F.apply_(self, "relu_", F.relu)
+
+    def sigmoid_(self):
+        return F.apply_(self, "sigmoid_", F.sigmoid)
+
+    def tanh_(self):
+        return F.apply_(self, "tanh_", F.tanh)
+
+    def pow_(self, exponent):
+        return F.apply_(self, "pow_", lambda x: F.pow(x, exponent), exponent)
 
     def clamp_(self, min=None, max=None):
-        return F.copy_(self, F.clamp(self, min, max), "clamp_")
+        return F.apply_(self, "clamp_", lambda x: F.clamp(x, min, max))
 
     clip_ = clamp_
 
     def masked_fill_(self, mask, value):
-        return F.copy_(self, F.masked_fill(self, mask, value), "masked_fill_")
+        return F.apply_(self, "masked_fill_", lambda x: F.masked_fill(x, mask, value), value)
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        return F.apply_(self, "addcmul_", lambda x: x + tensor1 * tensor2 * value, tensor1, tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        return F.apply_(self, "addcdiv_", lambda x: x + tensor1 / tensor2 * value, tensor1, tensor2)
 
     # --- filling with random values, in place (as nn.init does) ------------------------------
     def uniform_(self, a=0.0, b=1.0, *, generator=None):

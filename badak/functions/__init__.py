@@ -60,6 +60,7 @@ from badak.functions.elementwise import (
 )
 from badak.functions.in_place import (
     add_,
+    apply_,
     copy_,
     div_,
     fill_,
@@ -139,8 +140,8 @@ from badak.functions.shape import (
 from badak.functions.sorting import argsort, sort, topk
 
 __all__ = [
-    "abs", "adaptive_avg_pool2d", "add", "add_", "all", "allclose", "amax", "amin", "any", "argmax",
-    "argmin", "argsort", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
+    "abs", "adaptive_avg_pool2d", "add", "add_", "all", "allclose", "amax", "amin", "any", "apply_",
+    "argmax", "argmin", "argsort", "as_index", "avg_pool1d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "bmm", "broadcast_to", "cast",
     "cat", "ceil", "chunk", "clamp", "clip", "clone", "concatenate", "contiguous", "conv1d",
     "conv2d", "conv_transpose2d", "copy_", "cos", "cross_entropy", "cumprod", "cumsum", "div",

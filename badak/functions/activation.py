@@ -8,6 +8,7 @@ import warnings
 
 from badak.autograd import Function
 from badak.device import np
+from badak.functions import in_place
 from badak.functions._args import as_array, check_floating, const, normalize_dims
 from badak.functions.elementwise import exp, expm1, log1p, where
 from badak.functions.reduce import _expand
@@ -112,10 +113,13 @@ class ReLU(Function):
         return None if gradient is None else (gradient,)
 
 
-def relu(x):
-    """max(x, 0); its gradient at 0 is 0. Not for bool x, as in PyTorch."""
+def relu(x, inplace=False):
+    """max(x, 0); its gradient at 0 is 0. Not for bool x, as in PyTorch. inplace=True writes
+    the result into x (recorded within a graph, see functions.in_place)."""
     if as_array(x).dtype.kind == "b":
         raise TypeError("relu: bool tensors are not supported, as in PyTorch")
+    if inplace and isinstance(x, Tensor):
+        return in_place.apply_(x, "relu_", ReLU())
     return ReLU()(x)
 
 
@@ -130,8 +134,10 @@ class LeakyReLU(Function):
         return (grad * self.slope,)
 
 
-def leaky_relu(x, negative_slope=0.01):
-    """x where x > 0, else negative_slope * x."""
+def leaky_relu(x, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x (inplace=True: written into x, as relu's)."""
+    if inplace and isinstance(x, Tensor):
+        return in_place.apply_(x, "leaky_relu_", lambda t: leaky_relu(t, negative_slope))
     return LeakyReLU()(x, negative_slope=float(negative_slope))
 
 
@@ -230,6 +236,8 @@ def dropout(x, p=0.5, training=True, inplace=False, generator=None):
     The mask is drawn from badak's generator (or `generator`), so `badak.manual_seed` repeats it.
     `inplace` is accepted; the result is a new tensor either way.
     """
+    if inplace and isinstance(x, Tensor) and training and p:
+        return in_place.apply_(x, "dropout_", lambda t: dropout(t, p, training, False, generator))
     return _dropout("dropout", x, p, training, generator, np.shape(x))
 
 
@@ -266,9 +274,11 @@ def silu(x):
     return x * sigmoid(x)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=1.0, inplace=False):
     """x where x > 0, else alpha * (exp(x) - 1). Shape: x's."""
     check_floating("elu", x)
+    if inplace and isinstance(x, Tensor):
+        return in_place.apply_(x, "elu_", lambda t: elu(t, alpha))
     positive = ~(as_array(x) <= 0)  # NaN takes the identity's branch, as in PyTorch
     # the exponential branch on 0 where unused: its gradient there is then 1, not inf (0 * inf)
     return where(positive, x, expm1(where(positive, const(0, x), x)) * const(alpha, x))

@@ -117,26 +117,33 @@ class Flatten(Module):
 
 
 class ReLU(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return activation.relu(x)
+        return activation.relu(x, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return activation.leaky_relu(x, self.negative_slope)
+        return activation.leaky_relu(x, self.negative_slope, self.inplace)
 
 
 class ELU(Module):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
-        return activation.elu(x, self.alpha)
+        return activation.elu(x, self.alpha, self.inplace)
 
 
 class SiLU(Module):
