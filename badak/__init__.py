@@ -187,7 +187,17 @@ def numel(x):
 # Imported on first use, so that `import badak` stays quick: the PyTorch paths badak.nn,
 # badak.optim, badak.utils (.data), and the device modules badak.cuda, badak.accelerator,
 # badak.backends (.mps, .cudnn).
-_SUBMODULES = ("nn", "optim", "data", "utils", "cuda", "accelerator", "backends")
+_SUBMODULES = (
+    "nn",
+    "optim",
+    "data",
+    "utils",
+    "cuda",
+    "accelerator",
+    "backends",
+    "serialization",
+    "autograd",
+)
 
 
 def __getattr__(name):

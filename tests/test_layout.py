@@ -32,6 +32,8 @@ FLOORS = {
     "checkpoint_files": 1,
     "safetensors_format": 4,
     "checkpoint": 4,
+    "serialization": 5,
+    "onnx": 0,
     "utils": 5,
     "layers": 5,
     "classifier": 5,

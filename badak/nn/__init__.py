@@ -3,7 +3,7 @@
 `badak.nn.functional` holds the functions PyTorch-style.
 """
 
-from badak.nn import functional, init, utils
+from badak.nn import functional, init, modules, utils
 from badak.nn.attention import MultiheadAttention
 from badak.nn.conv import (
     AdaptiveAvgPool2d,
@@ -65,8 +65,8 @@ __all__ = [
     "Dropout2d", "ELU", "Embedding", "Flatten", "functional", "GELU", "GroupNorm", "GRU", "GRUCell",
     "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "MaxPool2d", "MLP", "Module", "ModuleList",
-    "MSELoss", "MultiheadAttention", "NLLLoss", "Parameter", "ReLU", "RNN", "RNNBase", "RNNCell",
-    "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Transformer",
-    "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "modules", "MSELoss", "MultiheadAttention", "NLLLoss", "Parameter", "ReLU", "RNN", "RNNBase",
+    "RNNCell", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh",
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer", "utils",
 ]  # fmt: skip

@@ -18,6 +18,10 @@ from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """MultiheadAttention's output projection: a Linear under the name PyTorch gives it."""
+
+
 def _float_mask(mask, dtype):
     """A mask as added scores: bool True (not attended) is -inf, a float mask as it is."""
     mask = as_array(mask)
@@ -57,7 +61,9 @@ class MultiheadAttention(Module):
             self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), dtype))
             self.in_proj_weight = None
         self.in_proj_bias = Parameter(np.empty(3 * embed_dim, dtype)) if bias else None
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(
+            embed_dim, embed_dim, bias=bias, dtype=dtype
+        )
         self.bias_k = self.bias_v = None
         self.add_zero_attn = False
         self._reset_parameters()
@@ -156,10 +162,3 @@ class MultiheadAttention(Module):
         if not masks:
             return None
         return masks[0] if len(masks) == 1 else masks[0] + masks[1]
-
-    def __repr__(self):
-        return (
-            f"MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear("
-            f"in_features={self.embed_dim}, out_features={self.embed_dim}, "
-            f"bias={self.out_proj.bias is not None})\n)"
-        )

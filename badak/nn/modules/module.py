@@ -1,0 +1,5 @@
+"""PyTorch's path torch.nn.modules.module: the same classes as badak.nn."""
+
+from badak.nn.module import Module
+
+__all__ = ["Module"]
