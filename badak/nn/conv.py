@@ -8,7 +8,7 @@ import math
 from badak.device import np
 from badak.functions import conv, pooling
 from badak.nn import init
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
 
 
@@ -27,9 +27,10 @@ class _ConvNd(Module):
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", dtype=np.float32, generator=None,
-                 output_padding=0):  # fmt: skip
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None, *,
+                 generator=None, output_padding=0):  # fmt: skip
         super().__init__()
+        dtype = layer_dtype(device, dtype)
         name = type(self).__name__
         for what, value in (("in_channels", in_channels), ("out_channels", out_channels),
                             ("groups", groups)):  # fmt: skip
@@ -107,9 +108,10 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 dtype=np.float32, generator=None):  # fmt: skip
+                 device=None, dtype=None, *, generator=None):  # fmt: skip
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, dtype, generator, output_padding)  # fmt: skip
+                         bias, padding_mode, device, dtype, generator=generator,
+                         output_padding=output_padding)  # fmt: skip
 
     def forward(self, x):
         return conv.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
@@ -122,12 +124,19 @@ class MaxPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):  # fmt: skip
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride  # as PyTorch keeps it
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x):
         return pooling.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                                   self.ceil_mode, self.return_indices)  # fmt: skip
+
+    def extra_repr(self):
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class MaxPool2d(MaxPool1d):
@@ -144,22 +153,24 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):  # fmt: skip
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride  # as PyTorch keeps it
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
         return pooling.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                   self.count_include_pad)  # fmt: skip
 
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-class AvgPool2d(Module):
+
+class AvgPool2d(AvgPool1d):
     """The mean of each window: (N, C, H, W) -> (N, C, H_out, W_out)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):  # fmt: skip
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, x):
@@ -176,3 +187,6 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x):
         return pooling.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

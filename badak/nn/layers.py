@@ -6,7 +6,7 @@ import math
 from badak.device import np
 from badak.functions import activation, linalg, pointwise, shape
 from badak.nn import init
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
 
 
@@ -17,8 +17,10 @@ class Linear(Module):
     +-1/sqrt(in_features), PyTorch's default, drawn from badak's generator.
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32, generator=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, *,
+                 generator=None):  # fmt: skip
         super().__init__()
+        dtype = layer_dtype(device, dtype)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"Linear: {name} must be an int, got {type(value).__name__}")

@@ -7,6 +7,7 @@ names (`0.weight`, `fc1.bias`).
 
 from collections import namedtuple
 
+from badak.device import device as _device
 from badak.device import np
 from badak.functions.elementwise import to_target
 from badak.nn.parameter import Parameter
@@ -251,3 +252,11 @@ class Module:
 
 def _data(value):
     return value._data if isinstance(value, Tensor) else value
+
+
+def layer_dtype(device, dtype):
+    """A layer's `device` and `dtype` arguments (PyTorch's): the dtype its parameters take,
+    float32 by default; a device badak cannot serve raises RuntimeError."""
+    if device is not None:
+        _device(device)
+    return np.dtype(np.float32 if dtype is None else dtype)

@@ -6,7 +6,7 @@ import numbers
 
 from badak.device import np
 from badak.functions import normalization
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
@@ -18,8 +18,9 @@ class _BatchNorm(Module):
     dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float32):  # fmt: skip
+                 track_running_stats=True, device=None, dtype=None):  # fmt: skip
         super().__init__()
+        dtype = layer_dtype(device, dtype)
         name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
@@ -83,8 +84,9 @@ class LayerNorm(Module):
     shape when elementwise_affine."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=np.float32):  # fmt: skip
+                 device=None, dtype=None):  # fmt: skip
         super().__init__()
+        dtype = layer_dtype(device, dtype)
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
@@ -108,8 +110,9 @@ class GroupNorm(Module):
     """Normalises each sample over groups of num_channels / num_groups channels; weight and
     bias per channel when affine."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
+        dtype = layer_dtype(device, dtype)
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: {num_channels} channels do not split into {num_groups} groups"
