@@ -26,6 +26,7 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import layer_workloads as L  # noqa: E402
 import workloads as W  # noqa: E402
 
 PEERS = ("badak", "torch", "jax", "dezero", "numpy")
@@ -149,6 +150,18 @@ def mlp(table, repeats, dezero):
         table.add(f"one epoch {layout} {activation}, batch 100, SGD", "s", times, 0.9)
 
 
+def layers(table, repeats):
+    """The layers PyTorch programs use, forward + backward, badak against torch."""
+    for name, description in L.SHAPES.items():
+        steps, missing = available({
+            "badak": lambda name=name: L.layer_badak(name),
+            "torch": lambda name=name: L.layer_torch(name),
+        })  # fmt: skip
+        table.missing.update(missing)
+        times = interleaved(steps, max(3, repeats))
+        table.add(f"{description}, forward + backward", "ms", times, 2.0)
+
+
 def linear_cross_entropy(table, repeats):
     data = W.lce_data()
     fused, unfused = W.lce_badak(data, True), W.lce_badak(data, False)
@@ -235,6 +248,7 @@ def main(argv=None):
     overhead(table, args.repeats, dezero)
     bandwidth = cross_entropy(table, args.repeats)
     mlp(table, args.repeats, dezero)
+    layers(table, args.repeats)
     lce = linear_cross_entropy(table, args.repeats)
     import_ratio, badak_import, numpy_import, help_time = startup(args.repeats)
     lines = [

@@ -15,6 +15,7 @@ from badak.functions._args import shape_of
 from badak.functions.linalg import matmul
 from badak.functions.reduce import sum
 from badak.functions.shape import pad, reshape, squeeze, transpose, unsqueeze
+from badak.tensor import Tensor
 
 
 # ----------------------------------------------------------------------------------------------
@@ -225,17 +226,18 @@ class Conv2d(Function):
     def forward(self, x, weight, bias, windows, groups):
         self.windows, self.groups = windows, groups
         kernel, dilation, padding, stride, out = windows
-        cols = unfold_array(x, kernel, dilation, padding, stride, out)  # (N, C, KH, KW, OH, OW)
-        if groups == 1:  # one product, in the order Chainer forms it (its bits)
-            y = np.tensordot(cols, weight, ((1, 2, 3), (1, 2, 3)))  # (N, OH, OW, OC)
-        else:
-            N, OC = x.shape[0], weight.shape[0]
-            grouped = cols.reshape(N, groups, -1, *out).transpose(0, 3, 4, 1, 2)  # (N,OH,OW,g,K)
-            kernels = weight.reshape(groups, OC // groups, -1).transpose(0, 2, 1)  # (g, K, OC/g)
-            y = np.matmul(grouped[..., None, :], kernels).reshape(N, *out, OC)
+        N, OC = x.shape[0], weight.shape[0]
+        # im2col, then per sample and group one product (OC/g, K) @ (K, L): the result comes
+        # out in (N, OC, OH, OW) order, with no transposed copy of the windows or the output
+        cols = unfold_array(x, kernel, dilation, padding, stride, out)
+        cols = cols.reshape(N, groups, -1, out[0] * out[1])  # (N, g, K, L)
+        y = np.matmul(weight.reshape(groups, OC // groups, -1), cols)  # (N, g, OC/g, L)
+        y = y.reshape(N, OC, *out)
         if bias is not None:
-            y += bias
-        return np.moveaxis(y, 3, 1)
+            y += bias[:, None, None]
+        # the windows again for the weight's gradient, kept rather than formed twice
+        self.cols = cols if self.needs_input_grad[1:2] == [True] else None
+        return y
 
     def backward(self, grad):
         x, weight, bias = self.inputs
@@ -246,12 +248,15 @@ class Conv2d(Function):
             grad_x = _spread(grad, weight, x.shape[2:], windows, groups)
         if need_weight:  # sum over samples and positions of grad times the window it came from
             N, OC, OH, OW = grad.shape
-            cols = reshape(Unfold()(x, windows=windows), (N, groups, -1, OH * OW))
+            cols = self.cols
+            if cols is None or isinstance(grad, Tensor):  # under create_graph: recorded windows
+                cols = reshape(Unfold()(x, windows=windows), (N, groups, -1, OH * OW))
             per_sample = matmul(reshape(grad, (N, groups, OC // groups, OH * OW)),
                                 transpose(cols, 2, 3))  # fmt: skip
             grad_weight = reshape(sum(per_sample, 0), weight.shape)
         if need_bias:
             grad_bias = sum(grad, (0, 2, 3))
+        self.cols = None
         return grad_x, grad_weight, grad_bias
 
 
@@ -271,8 +276,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         (N, OC, OH, OW), OH = (H + 2 PH - DH (KH - 1) - 1) // SH + 1.
 
     Gradient wrt input: conv_transpose2d of the upstream gradient with the same weight.
-    Matches torch.nn.functional.conv2d; for groups=1 its float32 values are Chainer's
-    convolution_2d's bit for bit (the same im2col and product).
+    Matches torch.nn.functional.conv2d.
     """
     _check_conv("conv2d", shape_of(input), shape_of(weight), bias, groups, 1)
     return _conv2d("conv2d", input, weight, bias, stride, padding, dilation, groups)

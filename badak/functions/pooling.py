@@ -51,17 +51,35 @@ def _as_2d(name, input):
 # ----------------------------------------------------------------------------------------------
 # max_pool2d
 # ----------------------------------------------------------------------------------------------
+def _tiles(windows, shape):
+    """True where the windows tile the image's top-left part without overlap or padding (stride
+    = kernel, no dilation or padding): the common max_pool2d(x, 2), which needs no im2col."""
+    kernel, dilation, padding, stride, out = windows
+    inside = out[0] * kernel[0] <= shape[2] and out[1] * kernel[1] <= shape[3]  # no ceil_mode tail
+    return stride == kernel and dilation == (1, 1) and padding == (0, 0) and inside
+
+
+def _windows_last(x, windows):
+    """x's windows as (N, C, OH, OW, KH * KW), each window's elements contiguous."""
+    kernel, dilation, padding, stride, out = windows
+    if _tiles(windows, x.shape):
+        (KH, KW), (OH, OW) = kernel, out
+        N, C = x.shape[:2]
+        tiles = x[:, :, : OH * KH, : OW * KW].reshape(N, C, OH, KH, OW, KW)
+        return tiles.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, OH, OW, KH * KW)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    cols = unfold_array(x, kernel, dilation, padding, stride, out, fill=lowest)
+    N, C, KH, KW, OH, OW = cols.shape
+    return cols.reshape(N, C, KH * KW, OH, OW).transpose(0, 1, 3, 4, 2)
+
+
 class MaxPool2d(Function):
     saves_inputs = False
 
     def forward(self, x, windows):
-        kernel, dilation, padding, stride, out = windows
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        cols = unfold_array(x, kernel, dilation, padding, stride, out, fill=lowest)
-        N, C, KH, KW, OH, OW = cols.shape
-        cols = cols.reshape(N, C, KH * KW, OH, OW)
-        self.picked = _Picked(cols.argmax(axis=2), x.shape, windows)
-        return np.take_along_axis(cols, self.picked.where[:, :, None], axis=2)[:, :, 0]
+        cols = _windows_last(x, windows)
+        self.picked = _Picked(cols.argmax(axis=-1), x.shape, windows)
+        return np.take_along_axis(cols, self.picked.where[..., None], axis=-1)[..., 0]
 
     def backward(self, grad):
         return (_Scatter()(grad, picked=self.picked),)
@@ -91,10 +109,16 @@ class _Scatter(Function):
         self.picked = picked
         kernel, dilation, padding, stride, _ = picked.windows
         N, C, OH, OW = grad.shape
-        cols = np.zeros((N, C, kernel[0] * kernel[1], OH, OW), grad.dtype)
-        np.put_along_axis(cols, picked.where[:, :, None], grad[:, :, None], axis=2)
-        cols = cols.reshape(N, C, *kernel, OH, OW)
-        return fold_array(cols, picked.input_shape[2:], kernel, dilation, padding, stride)
+        (KH, KW), (H, W) = kernel, picked.input_shape[2:]
+        cols = np.zeros((N, C, OH, OW, KH * KW), grad.dtype)
+        np.put_along_axis(cols, picked.where[..., None], grad[..., None], axis=-1)
+        if _tiles(picked.windows, picked.input_shape):  # back into place, no overlap to add
+            image = np.zeros((N, C, H, W), grad.dtype)
+            tiles = cols.reshape(N, C, OH, OW, KH, KW).transpose(0, 1, 2, 4, 3, 5)
+            image[:, :, : OH * KH, : OW * KW] = tiles.reshape(N, C, OH * KH, OW * KW)
+            return image
+        cols = cols.transpose(0, 1, 4, 2, 3).reshape(N, C, KH, KW, OH, OW)
+        return fold_array(cols, (H, W), kernel, dilation, padding, stride)
 
     def backward(self, grad):
         return (_Gather()(grad, picked=self.picked),)
@@ -107,11 +131,8 @@ class _Gather(Function):
 
     def forward(self, x, picked):
         self.picked = picked
-        kernel, dilation, padding, stride, out = picked.windows
-        cols = unfold_array(x, kernel, dilation, padding, stride, out)
-        N, C = x.shape[:2]
-        cols = cols.reshape(N, C, kernel[0] * kernel[1], *out)
-        return np.take_along_axis(cols, picked.where[:, :, None], axis=2)[:, :, 0]
+        cols = _windows_last(x, picked.windows)
+        return np.take_along_axis(cols, picked.where[..., None], axis=-1)[..., 0]
 
     def backward(self, grad):
         return (_Scatter()(grad, picked=self.picked),)
