@@ -83,16 +83,24 @@ from badak.functions import (
     flatten,
     flip,
     floor,
+    floor_divide,
+    fmod,
     gather,
     ge,
     gt,
+    index_add,
     index_select,
     isfinite,
     isnan,
     le,
+    lerp,
     log,
     log1p,
     log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
     logsumexp,
     lt,
     masked_fill,
@@ -113,7 +121,9 @@ from badak.functions import (
     permute,
     pow,
     prod,
+    reciprocal,
     relu,
+    remainder,
     reshape,
     round,
     rsqrt,
@@ -149,20 +159,21 @@ from badak.tensor import Tensor
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin", "argsort",
     "as_tensor", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "clone",
-    "concat", "concatenate", "cos", "cumprod", "cumsum", "device", "div", "double", "einsum",
+    "concat", "concatenate", "cos", "cumprod", "cumsum", "device", "div", "dot", "double", "einsum",
     "empty", "empty_like", "enable_grad", "eq", "erf", "exp", "expm1", "eye", "flatten", "flip",
-    "float", "float16", "float32", "float64", "FloatTensor", "floor", "from_numpy", "full",
-    "full_like", "Function", "gather", "ge", "gt", "half", "index_select", "inference_mode", "int",
-    "int32", "int64", "is_grad_enabled", "is_tensor", "isfinite", "isnan", "le", "linspace", "load",
-    "log", "log1p", "log_softmax", "logsumexp", "long", "LongTensor", "lt", "manual_seed",
-    "masked_fill", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
-    "mul", "multinomial", "narrow", "ne", "neg", "no_grad", "nonzero", "norm", "numel", "ones",
-    "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
-    "randperm", "relu", "reshape", "round", "rsqrt", "save", "scatter", "scatter_add",
-    "set_grad_enabled", "sigmoid", "sign", "sin", "softmax", "sort", "split", "sqrt", "square",
-    "squeeze", "stack", "std", "sub", "sum", "tanh", "tensor", "Tensor", "tile", "topk",
-    "transpose", "tril", "triu", "trunc", "uint8", "unbind", "unsqueeze", "var", "where", "zeros",
-    "zeros_like",
+    "float", "float16", "float32", "float64", "FloatTensor", "floor", "floor_divide", "fmod",
+    "from_numpy", "full", "full_like", "Function", "gather", "ge", "gt", "half", "index_add",
+    "index_select", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "is_tensor",
+    "isfinite", "isnan", "le", "lerp", "linspace", "load", "log", "log1p", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "LongTensor",
+    "lt", "manual_seed", "masked_fill", "masked_select", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mm", "mul", "multinomial", "narrow", "ne", "neg", "no_grad", "nonzero", "norm",
+    "numel", "ones", "ones_like", "outer", "permute", "pow", "prod", "rand", "rand_like", "randint",
+    "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder", "reshape", "round",
+    "rsqrt", "save", "scatter", "scatter_add", "set_grad_enabled", "sigmoid", "sign", "sin",
+    "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh",
+    "Tensor", "tensor", "tile", "topk", "transpose", "tril", "triu", "trunc", "uint8", "unbind",
+    "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 
 
@@ -177,6 +188,16 @@ def square(x):
 
 
 concat = concatenate
+
+
+def outer(a, b):
+    """The outer product of two 1-d tensors: (N,) and (M,) -> (N, M)."""
+    return a.outer(b)
+
+
+def dot(a, b):
+    """The inner product of two 1-d tensors."""
+    return a.dot(b)
 
 
 def numel(x):

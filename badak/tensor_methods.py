@@ -5,6 +5,8 @@ Tensor itself keeps the engine's part (autograd, in-place updates, dtype and dev
 protocol) and the operators; the methods here are the rest of the surface PyTorch programs use.
 """
 
+from badak.device import np
+
 F = None  # badak.functions, set by badak.tensor
 
 
@@ -232,6 +234,94 @@ class TorchMethods:
 
     def sign(self):
         return F.sign(self)
+
+    def expm1(self):
+        return F.expm1(self)
+
+    def reciprocal(self):
+        return F.reciprocal(self)
+
+    def remainder(self, other):
+        return F.remainder(self, other)
+
+    def fmod(self, other):
+        return F.fmod(self, other)
+
+    def floor_divide(self, other):
+        return F.floor_divide(self, other)
+
+    def lerp(self, end, weight):
+        return F.lerp(self, end, weight)
+
+    def clamp_min(self, min):
+        return F.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return F.clamp(self, None, max)
+
+    def where(self, condition, other):
+        return F.where(condition, self, other)
+
+    def dot(self, other):
+        if self.ndim != 1 or np.ndim(other) != 1:
+            raise ValueError(f"dot: expected two 1-d tensors, got {self.shape} and {other.shape}")
+        return F.matmul(self, other)
+
+    def outer(self, other):
+        return F.unsqueeze(self, 1) * F.unsqueeze(other, 0)
+
+    def logical_not(self):
+        return F.logical_not(self)
+
+    def logical_and(self, other):
+        return F.logical_and(self, other)
+
+    def logical_or(self, other):
+        return F.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return F.logical_xor(self, other)
+
+    def __mod__(self, other):
+        return F.remainder(self, other)
+
+    def __rmod__(self, other):
+        return F.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return F.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return F.floor_divide(other, self)
+
+    def __invert__(self):
+        return F.bitwise("bitwise_not", self)
+
+    def __and__(self, other):
+        return F.bitwise("bitwise_and", self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return F.bitwise("bitwise_or", self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return F.bitwise("bitwise_xor", self, other)
+
+    __rxor__ = __xor__
+
+    def nelement(self):
+        return self.numel()
+
+    def detach_(self):
+        """Cut this tensor from its graph, in place: it becomes a leaf."""
+        self.grad_fn, self.requires_grad = None, False
+        return self
+
+    def abs_(self):
+        return F.apply_(self, "abs_", F.abs)
 
     # in place: within a graph recorded as PyTorch records them (see functions.in_place)
     def log_(self):

@@ -1,5 +1,5 @@
 """More pointwise functions: rounding (floor ceil round trunc, whose gradient is 0), rsqrt, erf
-and gelu.
+and gelu; remainder, fmod, floor_divide, reciprocal, lerp; the logical and bitwise operations.
 
 erf is C's (`math.erf`), compiled with the `fast` extra and elementwise in Python without it;
 float32 and float16 are computed in float64 and rounded once, so each result is the correctly
@@ -10,9 +10,10 @@ import math
 
 from badak.autograd import Function
 from badak.device import np
-from badak.functions._args import check_floating, const
+from badak.functions._args import as_array, check_floating, const
 from badak.functions.activation import tanh
 from badak.functions.elementwise import _no_grad_map, cast, exp
+from badak.functions.shape import unbroadcast
 from badak.kernels import compiled
 
 _erf_python = np.vectorize(math.erf, otypes=[np.float64])
@@ -117,3 +118,76 @@ def gelu(x, approximate="none"):
     if x.dtype == np.float16:  # in float32, as torch computes it, rounded once
         return cast(Gelu()(cast(x, np.float32)), np.float16)
     return Gelu()(x)
+
+
+class Remainder(Function):
+    """a - rounded(a / b) * b: rounded down (remainder, Python's %, the sign of b) or toward 0
+    (fmod, C's, the sign of a). Gradients 1 and -rounded(a / b)."""
+
+    float_valued = False
+
+    def forward(self, a, b, how):
+        self.how = how
+        return (np.remainder if how is np.floor else np.fmod)(a, b)
+
+    def backward(self, grad):
+        a, b = self._arrays
+        need_a, need_b = self.needs_input_grad
+        quotient = self.how(np.true_divide(a, b)).astype(np.asarray(grad).dtype)
+        return (
+            unbroadcast(grad, np.shape(a)) if need_a else None,
+            unbroadcast(-grad * quotient, np.shape(b)) if need_b else None,
+        )
+
+
+def remainder(a, b):
+    """a mod b with the sign of b (Python's %), elementwise, broadcasting."""
+    return Remainder()(a, b, how=np.floor)
+
+
+def fmod(a, b):
+    """a mod b with the sign of a (C's fmod), elementwise, broadcasting."""
+    return Remainder()(a, b, how=np.trunc)
+
+
+def floor_divide(a, b):
+    """floor(a / b) (Python's //): integers stay integers; no gradient flows (torch's is 0)."""
+    if as_array(a).dtype.kind in "biu" and as_array(b).dtype.kind in "biu":
+        return _no_grad_map(np.floor_divide, a, b)
+    return floor(a / b)
+
+
+def reciprocal(x):
+    """1 / x."""
+    return 1 / x if as_array(x).dtype.kind in "biu" else x**-1
+
+
+def lerp(start, end, weight):
+    """start + weight * (end - start)."""
+    return start + weight * (end - start)
+
+
+def logical_not(x):
+    return _no_grad_map(np.logical_not, x)
+
+
+def logical_and(a, b):
+    return _no_grad_map(np.logical_and, a, b)
+
+
+def logical_or(a, b):
+    return _no_grad_map(np.logical_or, a, b)
+
+
+def logical_xor(a, b):
+    return _no_grad_map(np.logical_xor, a, b)
+
+
+def bitwise(name, a, b=None):
+    """&, |, ^ and ~ of bool or integer tensors (no gradient); TypeError for floating ones."""
+    for x in (a, b):
+        if x is not None and as_array(x).dtype.kind not in "biu":
+            raise TypeError(f"{name}: expected bool or integer tensors, got {as_array(x).dtype}")
+    ufunc = {"bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or,
+             "bitwise_xor": np.bitwise_xor, "bitwise_not": np.invert}[name]  # fmt: skip
+    return _no_grad_map(ufunc, a) if b is None else _no_grad_map(ufunc, a, b)

@@ -20,6 +20,7 @@ from badak.nn.layers import (
     ELU,
     GELU,
     MLP,
+    Bilinear,
     Dropout,
     Dropout2d,
     Flatten,
@@ -27,6 +28,7 @@ from badak.nn.layers import (
     LeakyReLU,
     Linear,
     LogSoftmax,
+    ModuleDict,
     ModuleList,
     ReLU,
     Sequential,
@@ -35,6 +37,7 @@ from badak.nn.layers import (
     Softmax,
     Softplus,
     Tanh,
+    Unflatten,
 )
 from badak.nn.losses import (
     BCELoss,
@@ -61,12 +64,12 @@ from badak.nn.transformer import (
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BCELoss",
-    "BCEWithLogitsLoss", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
-    "Dropout2d", "ELU", "Embedding", "Flatten", "functional", "GELU", "GroupNorm", "GRU", "GRUCell",
-    "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
-    "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "MaxPool2d", "MLP", "Module", "ModuleList",
-    "modules", "MSELoss", "MultiheadAttention", "NLLLoss", "Parameter", "ReLU", "RNN", "RNNBase",
-    "RNNCell", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax", "Softplus", "Tanh",
-    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
-    "TransformerEncoderLayer", "utils",
+    "BCEWithLogitsLoss", "Bilinear", "Conv1d", "Conv2d", "ConvTranspose2d", "CrossEntropyLoss",
+    "Dropout", "Dropout2d", "ELU", "Embedding", "Flatten", "functional", "GELU", "GroupNorm", "GRU",
+    "GRUCell", "HuberLoss", "Identity", "init", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+    "Linear", "LogSoftmax", "LSTM", "LSTMCell", "MaxPool1d", "MaxPool2d", "MLP", "Module",
+    "ModuleDict", "ModuleList", "modules", "MSELoss", "MultiheadAttention", "NLLLoss", "Parameter",
+    "ReLU", "RNN", "RNNBase", "RNNCell", "Sequential", "Sigmoid", "SiLU", "SmoothL1Loss", "Softmax",
+    "Softplus", "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+    "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "utils",
 ]  # fmt: skip

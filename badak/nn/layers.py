@@ -5,6 +5,7 @@ import math
 
 from badak.device import np
 from badak.functions import activation, linalg, pointwise, shape
+from badak.functions.einsum import einsum
 from badak.nn import init
 from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
@@ -84,10 +85,16 @@ class _Container(Module):
 
 
 class Sequential(_Container):
-    """Modules applied in order: Sequential(Linear(4, 8), ReLU(), Linear(8, 3))."""
+    """Modules applied in order: Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), or named by an
+    OrderedDict of name -> Module (state_dict `fc1.weight`)."""
 
     def __init__(self, *modules):
-        super().__init__(modules)
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            super().__init__()
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            super().__init__(modules)
 
     def forward(self, x):
         for module in self.children():
@@ -97,6 +104,96 @@ class Sequential(_Container):
 
 class ModuleList(_Container):
     """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`)."""
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+
+class ModuleDict(Module):
+    """Modules under names, as a dict whose parameters the parent finds (`heads.cls.weight`)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.update(modules or {})
+
+    def update(self, modules):
+        for name, module in dict(modules).items():
+            self[name] = module
+
+    def __setitem__(self, name, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: expected a Module, got a {type(module).__name__}")
+        self.add_module(name, module)
+
+    def __getitem__(self, name):
+        return dict(self.named_children())[name]
+
+    def __delitem__(self, name):
+        delattr(self, name)
+
+    def __contains__(self, name):
+        return name in dict(self.named_children())
+
+    def __len__(self):
+        return len(dict(self.named_children()))
+
+    def __iter__(self):
+        return iter(dict(self.named_children()))
+
+    def keys(self):
+        return dict(self.named_children()).keys()
+
+    def values(self):
+        return dict(self.named_children()).values()
+
+    def items(self):
+        return dict(self.named_children()).items()
+
+
+class Unflatten(Module):
+    """Split dim into unflattened_size: (N, 12) -> (N, 3, 4) for Unflatten(1, (3, 4))."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        dim = self.dim % x.ndim
+        return shape.reshape(x, x.shape[:dim] + self.unflattened_size + x.shape[dim + 1 :])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """y = x1^T W x2 + b: (..., in1) and (..., in2) -> (..., out), weight (out, in1, in2) and bias
+    (out,) uniform in +-1/sqrt(in1), as PyTorch starts them."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):  # fmt: skip
+        super().__init__()
+        dtype = layer_dtype(device, dtype)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        bound = 1 / math.sqrt(in1_features)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype))
+        init.uniform_(self.weight, -bound, bound)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype))
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x1, x2):
+        y = einsum("...i,oij,...j->...o", x1, self.weight, x2)
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self):
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class Identity(Module):

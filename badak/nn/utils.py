@@ -1,6 +1,8 @@
-"""Gradient clipping: clip_grad_norm_ and clip_grad_value_, as torch.nn.utils."""
+"""Gradient clipping (clip_grad_norm_, clip_grad_value_) and parameters as one vector
+(parameters_to_vector, vector_to_parameters), as torch.nn.utils."""
 
 from badak.device import np
+from badak.functions import shape
 from badak.tensor import Tensor
 
 
@@ -73,3 +75,23 @@ def clip_grad_value_(parameters, clip_value):
     for g in _grads(parameters):
         bound = g.dtype.type(clip_value)
         np.clip(g, -bound, bound, out=g)
+
+
+def parameters_to_vector(parameters):
+    """The parameters' values, flattened and joined into one 1-d tensor (in the graph)."""
+    return shape.cat([shape.reshape(p, (-1,)) for p in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """The values of the 1-d tensor `vec` copied into the parameters, in order (no graph)."""
+    parameters = list(parameters)
+    total = sum(p.numel() for p in parameters)
+    if not isinstance(vec, Tensor) or vec.ndim != 1 or vec.numel() != total:
+        raise ValueError(
+            f"vector_to_parameters: expected a 1-d tensor of {total} values, got "
+            f"{getattr(vec, 'shape', type(vec).__name__)}"
+        )
+    start = 0
+    for p in parameters:
+        p.data = vec._data[start : start + p.numel()].reshape(p.shape).astype(p.dtype)
+        start += p.numel()

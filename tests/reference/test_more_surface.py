@@ -1,0 +1,87 @@
+"""More of PyTorch's surface against torch: remainder, fmod, floor_divide, reciprocal, lerp,
+outer, dot, clamp_min/max and their gradients; the logical and bitwise operators; Bilinear,
+Unflatten, ModuleDict, Sequential(OrderedDict); parameters_to_vector and back."""
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+import badak
+import badak.nn as nn
+
+from .helpers import compare, each_dtype
+from .module_helpers import compare_modules
+
+RNG = np.random.default_rng(11)
+A = RNG.uniform(-5, 5, (3, 4))
+B = RNG.uniform(0.5, 2, (3, 4)) * np.sign(RNG.standard_normal((3, 4)))
+
+BINARY = {
+    "remainder": lambda m, a, b: m.remainder(a, b),
+    "mod_operator": lambda m, a, b: a % b,
+    "fmod": lambda m, a, b: m.fmod(a, b),
+    "lerp": lambda m, a, b: m.lerp(a, b, 0.3),
+    "clamp_min": lambda m, a, b: a.clamp_min(0.5) * b,
+    "clamp_max": lambda m, a, b: a.clamp_max(0.5) * b,
+    "reciprocal": lambda m, a, b: m.reciprocal(b) * a,
+    "outer": lambda m, a, b: m.outer(a[0], b[1]),
+    "dot": lambda m, a, b: m.dot(a[0], b[1]),
+    "where_method": lambda m, a, b: a.where(a > 0, b),
+}
+
+
+@each_dtype
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_functions_match_torch(name, dtype):
+    fn = BINARY[name]
+    compare(lambda a, b: fn(badak, a, b), lambda a, b: fn(torch, a, b), [A, B], dtype)
+
+
+def test_integer_division_and_logical_and_bitwise_operators_match_torch():
+    a, b = np.array([7, -7, 5, 0, -3]), np.array([2, 2, -3, 4, -2])
+    p, q = np.array([True, False, True, False]), np.array([True, True, False, False])
+    for op in (lambda m, x, y: m.floor_divide(x, y), lambda m, x, y: x // y,
+               lambda m, x, y: m.remainder(x, y), lambda m, x, y: m.fmod(x, y),
+               lambda m, x, y: x & y, lambda m, x, y: x | y, lambda m, x, y: x ^ y,
+               lambda m, x, y: ~x):  # fmt: skip
+        ours = op(badak, badak.tensor(a), badak.tensor(b)).numpy()
+        np.testing.assert_array_equal(ours, op(torch, torch.tensor(a), torch.tensor(b)).numpy())
+    for op in ("logical_and", "logical_or", "logical_xor"):
+        ours = getattr(badak, op)(badak.tensor(p), badak.tensor(q)).numpy()
+        np.testing.assert_array_equal(ours, getattr(torch, op)(torch.tensor(p), torch.tensor(q)))
+    np.testing.assert_array_equal((~badak.tensor(p)).numpy(), ~p)
+    with pytest.raises(TypeError, match="^bitwise_and: expected bool or integer"):
+        badak.ones(2) & badak.ones(2)
+
+
+@each_dtype
+def test_bilinear_matches_torch(dtype):
+    ours = nn.Bilinear(3, 4, 5, dtype=dtype)
+    inputs = [RNG.standard_normal((6, 3)), RNG.standard_normal((6, 4))]
+    compare_modules(ours, torch.nn.Bilinear(3, 4, 5), inputs, dtype)
+
+
+def test_unflatten_moduledict_and_named_sequential_behave_as_torchs():
+    x = np.arange(24.0).reshape(2, 12)
+    ours = nn.Unflatten(1, (3, 4))(badak.tensor(x)).numpy()
+    np.testing.assert_array_equal(ours, torch.nn.Unflatten(1, (3, 4))(torch.tensor(x)).numpy())
+    heads = nn.ModuleDict({"cls": nn.Linear(4, 2), "box": nn.Linear(4, 4)})
+    theirs = torch.nn.ModuleDict({"cls": torch.nn.Linear(4, 2), "box": torch.nn.Linear(4, 4)})
+    assert list(heads.state_dict()) == list(theirs.state_dict())
+    assert list(heads) == ["cls", "box"] and "box" in heads and len(heads) == 2
+    model = nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 3)), ("act", nn.ReLU())]))
+    assert list(model.state_dict()) == ["fc1.weight", "fc1.bias"]
+    assert isinstance(model[1], nn.ReLU)
+
+
+def test_parameters_to_vector_and_back():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    assert vec.shape == (11,)
+    nn.utils.vector_to_parameters(vec * 2, model.parameters())
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(model.parameters()).numpy(),
+                               vec.numpy() * 2)  # fmt: skip
+    with pytest.raises(ValueError, match="^vector_to_parameters: expected a 1-d tensor of 11"):
+        nn.utils.vector_to_parameters(vec[:3], model.parameters())
