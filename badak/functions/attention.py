@@ -28,7 +28,7 @@ def _swap(x):
 class ScaledDotProductAttention(Function):
     saves_inputs = True
 
-    def forward(self, q, k, v, *added, mask, scale, keep):
+    def forward(self, q, k, v, *added, mask, scale, keep, safe):
         scores = q @ _swap(k)
         scores *= scores.dtype.type(scale)
         if added:  # a float mask that is a Tensor: an input, with a gradient
@@ -41,6 +41,8 @@ class ScaledDotProductAttention(Function):
         shifted, normalizer = log_normalizer(scores, -1)
         shifted -= normalizer
         weights = np.exp(shifted, out=shifted)
+        if safe:  # a row with every score -inf (all masked) attends to nothing: weights 0
+            weights[np.isneginf(scores).all(axis=-1)] = 0
         self.weights, self.keep, self.scale = weights, keep, scale
         used = weights if keep is None else weights * keep
         return used @ v
@@ -102,8 +104,9 @@ class AttentionWeights(Function):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False, *,
                                  generator=None):  # fmt: skip
-    """softmax(query key^T * scale + mask) value, scale 1/sqrt(E) by default. A row whose every
-    score is masked out gives NaN, as in PyTorch. dropout_p drops weights (scaling the rest)."""
+    """softmax(query key^T * scale + mask) value, scale 1/sqrt(E) by default. A query whose every
+    score is masked out (-inf) gets 0, as in PyTorch 2.13. dropout_p drops weights (scaling the
+    rest)."""
     return attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa,
                      generator, need_weights=False)[0]  # fmt: skip
 
@@ -111,7 +114,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 def attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, generator,
               need_weights):  # fmt: skip
     """(output, the weights used or None): scaled_dot_product_attention and, on request, its
-    weights as a second differentiable result."""
+    weights as a second differentiable result. As PyTorch's MultiheadAttention, a query with
+    every score masked gives 0 without the weights and NaN with them (plain softmax)."""
     name = "scaled_dot_product_attention"
     for label, x in (("query", query), ("key", key), ("value", value)):
         check_floating(name, x)
@@ -159,7 +163,7 @@ def attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_
     if isinstance(attn_mask, Tensor) and mask.dtype != np.bool_:  # differentiable, as in torch
         added, mask = (attn_mask,), None
     call = ScaledDotProductAttention()
-    out = call(query, key, value, *added, mask=mask, scale=scale, keep=keep)
+    out = call(query, key, value, *added, mask=mask, scale=scale, keep=keep, safe=not need_weights)
     if not need_weights:
         return out, None
     return out, AttentionWeights()(query, key, attention=call)

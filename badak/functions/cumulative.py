@@ -34,7 +34,7 @@ def cumsum(input, dim, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if np.ndim(input) == 0:
-        return CumSum()(input, axis=None).reshape(())
+        return reshape(CumSum()(reshape(input, (1,)), axis=0), ())
     return CumSum()(input, axis=axis)
 
 

@@ -165,3 +165,27 @@ def test_bad_input_is_refused_naming_the_module():
         mha(x, x, x, attn_mask=badak.ones(4, 4))
     with pytest.raises(ValueError, match="^scaled_dot_product_attention: expected query"):
         BF.scaled_dot_product_attention(badak.ones(2, 3), badak.ones(2, 4), badak.ones(2, 4))
+
+
+def test_a_query_with_every_key_masked_gets_what_torch_gives():
+    # scaled_dot_product_attention (and MultiheadAttention without weights): 0; with weights:
+    # NaN, from the plain softmax, as in PyTorch 2.13
+    q = RNG.standard_normal((1, 3, 4))
+    for mask in (np.zeros((3, 3), bool), np.full((3, 3), -np.inf)):
+        ours = BF.scaled_dot_product_attention(*[badak.tensor(q)] * 3, attn_mask=badak.tensor(mask))
+        theirs = TF.scaled_dot_product_attention(
+            *[torch.tensor(q)] * 3, attn_mask=torch.tensor(mask)
+        )
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours, theirs = nn.MultiheadAttention(4, 2, dtype=np.float64), torch.nn.MultiheadAttention(4, 2)
+    theirs.double().load_state_dict(
+        {k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()}
+    )
+    x = RNG.standard_normal((3, 2, 4))
+    padding = np.array([[True] * 3, [False] * 3])
+    for need_weights in (True, False):
+        a = ours(*[badak.tensor(x)] * 3, key_padding_mask=badak.tensor(padding),
+                 need_weights=need_weights)[0].numpy()  # fmt: skip
+        b = theirs(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(padding),
+                   need_weights=need_weights)[0].detach().numpy()  # fmt: skip
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

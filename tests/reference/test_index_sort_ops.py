@@ -193,3 +193,40 @@ GRADCHECKED = {
 def test_gradients_pass_a_numerical_check(name):
     x = badak.tensor(X.astype(np.float64), requires_grad=True)
     assert gradcheck(GRADCHECKED[name], x)
+
+
+EDGES = {
+    "sort_empty": lambda m, x: m.sort(x[:0], 0)[0],
+    "sort_0d": lambda m, x: m.sort(x[0, 0])[0],
+    "topk_0": lambda m, x: m.topk(x, 0)[0],
+    "cumsum_empty": lambda m, x: m.cumsum(x[:, :0], 1),
+    "cumsum_0d": lambda m, x: m.cumsum(x[0, 0], 0),
+    "cumprod_0d": lambda m, x: m.cumprod(x[0, 0], 0),
+    "prod_empty": lambda m, x: m.prod(x[:0]),
+    "prod_dim_empty": lambda m, x: m.prod(x[:0], 0),
+    "gather_empty": lambda m, x: m.gather(x, 1, m.zeros(3, 0, dtype=m.long)),
+    "index_select_empty": lambda m, x: m.index_select(x, 0, m.zeros(0, dtype=m.long)),
+    "repeat_zero": lambda m, x: x.repeat(0, 2),
+    "tril_empty": lambda m, x: m.tril(x[:0]),
+    "gelu_inf": lambda m, x: m.nn.functional.gelu(x * float("inf")),
+    "rsqrt_zero": lambda m, x: m.rsqrt(x * 0),
+    "normalize_zero": lambda m, x: m.nn.functional.normalize(x * 0),
+    "cosine_similarity_zero": lambda m, x: m.nn.functional.cosine_similarity(x * 0, x),
+}
+
+
+@pytest.mark.parametrize("name", EDGES)
+def test_empty_zero_d_and_infinite_inputs_match_torch(name):
+    x0 = np.array([[0.5, -1.0, 2.0, 0.0], [1.5, 1.5, -2.0, 3.0], [0.1, -0.2, 0.3, 0.4]])
+    results = []
+    for lib in (badak, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        y = EDGES[name](lib, x)
+        if y.requires_grad and y.numel():
+            y.sum().backward()
+        grad = np.zeros_like(x0) if x.grad is None else x.grad.numpy()
+        results.append((y.detach().numpy(), grad))
+    (ours, our_grad), (theirs, their_grad) = results
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, equal_nan=True)
+    np.testing.assert_allclose(our_grad, their_grad, equal_nan=True)
