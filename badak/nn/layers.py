@@ -110,6 +110,22 @@ class ModuleList(_Container):
             self.append(module)
         return self
 
+    def __repr__(self):
+        """As PyTorch prints it: a run of modules that print alike as `(0-2): 3 x Layer(...)`."""
+        runs = []  # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return "ModuleList()"
+        lines = [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}"
+                 for a, b, text in runs]  # fmt: skip
+        body = "\n".join("  " + line.replace("\n", "\n  ") for line in lines)
+        return f"ModuleList(\n{body}\n)"
+
 
 class ModuleDict(Module):
     """Modules under names, as a dict whose parameters the parent finds (`heads.cls.weight`)."""

@@ -85,3 +85,20 @@ def test_parameters_to_vector_and_back():
                                vec.numpy() * 2)  # fmt: skip
     with pytest.raises(ValueError, match="^vector_to_parameters: expected a 1-d tensor of 11"):
         nn.utils.vector_to_parameters(vec[:3], model.parameters())
+
+
+def test_module_reprs_are_torchs():
+    def pair(make):
+        return repr(make(nn)), repr(make(torch.nn))
+
+    for make in (
+        lambda m: m.ModuleList([m.ReLU(), m.ReLU(), m.Linear(2, 3), m.ReLU()]),
+        lambda m: m.Sequential(m.Conv2d(1, 4, 3), m.MaxPool2d(2), m.Dropout2d(0.25), m.Flatten()),
+        lambda m: m.Sequential(m.BatchNorm1d(3, affine=False), m.LayerNorm(3, bias=False),
+                               m.GroupNorm(2, 4), m.Embedding(5, 3, padding_idx=0)),
+        lambda m: m.LSTM(3, 4, 2, batch_first=True, bidirectional=True),
+        lambda m: m.MultiheadAttention(4, 2),
+        lambda m: m.Sequential(m.GELU(), m.ReLU(inplace=True), m.AdaptiveAvgPool2d((1, 1))),
+    ):  # fmt: skip
+        ours, theirs = pair(make)
+        assert ours == theirs
