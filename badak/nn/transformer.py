@@ -13,7 +13,7 @@ from badak.functions import pointwise
 from badak.nn import init
 from badak.nn.attention import MultiheadAttention
 from badak.nn.layers import Dropout, Linear, ModuleList
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.normalization import LayerNorm
 from badak.tensor import Tensor
 
@@ -33,12 +33,27 @@ def _activation(name, value):
 
 
 class _Layer(Module):
-    """What the encoder and decoder layers share: the feed-forward block and its parts."""
+    """What the encoder and decoder layers share: their parts, in PyTorch's order (the attention
+    blocks, the feed-forward block, then one LayerNorm and one Dropout per block), and the
+    blocks' forwards."""
 
-    def _feed_forward(self, d_model, dim_feedforward, dropout, activation, bias, dtype):
+    def _build(self, attentions, d_model, nhead, dim_feedforward, dropout, activation,
+               layer_norm_eps, batch_first, norm_first, bias, device, dtype):  # fmt: skip
+        dtype = layer_dtype(device, dtype)
+        for name in attentions:
+            attention = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                           batch_first=batch_first, dtype=dtype)  # fmt: skip
+            setattr(self, name, attention)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        blocks = len(attentions) + 1
+        for i in range(1, blocks + 1):
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            setattr(self, f"norm{i}", norm)
+        for i in range(1, blocks + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
         self.activation = _activation(type(self).__name__, activation)
 
     def _ff_block(self, x, dropout):
@@ -58,15 +73,8 @@ class TransformerEncoderLayer(_Layer):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):  # fmt: skip
         super().__init__()
-        dtype = np.dtype(dtype or np.float32)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)  # fmt: skip
-        self._feed_forward(d_model, dim_feedforward, dropout, activation, bias, dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        self._build(("self_attn",), d_model, nhead, dim_feedforward, dropout, activation,
+                    layer_norm_eps, batch_first, norm_first, bias, device, dtype)  # fmt: skip
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
@@ -88,19 +96,9 @@ class TransformerDecoderLayer(_Layer):
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
                  device=None, dtype=None):  # fmt: skip
         super().__init__()
-        dtype = np.dtype(dtype or np.float32)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)  # fmt: skip
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)  # fmt: skip
-        self._feed_forward(d_model, dim_feedforward, dropout, activation, bias, dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        self._build(("self_attn", "multihead_attn"), d_model, nhead, dim_feedforward, dropout,
+                    activation, layer_norm_eps, batch_first, norm_first, bias, device,
+                    dtype)  # fmt: skip
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False,
@@ -179,7 +177,7 @@ class Transformer(Module):
                  custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False,
                  bias=True, device=None, dtype=None):  # fmt: skip
         super().__init__()
-        dtype = np.dtype(dtype or np.float32)
+        dtype = layer_dtype(device, dtype)
         options = dict(dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
                        layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                        norm_first=norm_first, bias=bias, dtype=dtype)  # fmt: skip
