@@ -90,7 +90,7 @@ def conv2d(x, W, b=None, stride=1, pad=0):
     """
     x, W = as_variable(x), as_variable(W)
     _check_image("conv2d", x)
-    return _F.conv2d(x, W, b, utils.pair(stride), utils.pair(pad))
+    return _conv.conv2d_chainer_order(x, W, b, utils.pair(stride), utils.pair(pad))
 
 
 def deconv2d(x, W, b=None, stride=1, pad=0, outsize=None):

@@ -223,18 +223,25 @@ def _same_padding(name, input, kernel, dilation, stride):
 class Conv2d(Function):
     """Positional inputs (x (N, C, H, W), weight (OC, C / groups, KH, KW), bias (OC,) or None)."""
 
-    def forward(self, x, weight, bias, windows, groups):
+    def forward(self, x, weight, bias, windows, groups, chainer_order=False):
         self.windows, self.groups = windows, groups
         kernel, dilation, padding, stride, out = windows
         N, OC = x.shape[0], weight.shape[0]
-        # im2col, then per sample and group one product (OC/g, K) @ (K, L): the result comes
-        # out in (N, OC, OH, OW) order, with no transposed copy of the windows or the output
-        cols = unfold_array(x, kernel, dilation, padding, stride, out)
+        cols = unfold_array(x, kernel, dilation, padding, stride, out)  # (N, C, KH, KW, OH, OW)
+        if chainer_order:  # badak.dezero: one product in the order Chainer forms it (its bits)
+            y = np.tensordot(cols, weight, ((1, 2, 3), (1, 2, 3)))  # (N, OH, OW, OC)
+            if bias is not None:
+                y += bias
+            y = np.moveaxis(y, 3, 1)
+        else:
+            # per sample and group one product (OC/g, K) @ (K, L): the result comes out in
+            # (N, OC, OH, OW) order, with no transposed copy of the windows or the output
+            y = np.matmul(weight.reshape(groups, OC // groups, -1),
+                          cols.reshape(N, groups, -1, out[0] * out[1]))  # fmt: skip
+            y = y.reshape(N, OC, *out)
+            if bias is not None:
+                y += bias[:, None, None]
         cols = cols.reshape(N, groups, -1, out[0] * out[1])  # (N, g, K, L)
-        y = np.matmul(weight.reshape(groups, OC // groups, -1), cols)  # (N, g, OC/g, L)
-        y = y.reshape(N, OC, *out)
-        if bias is not None:
-            y += bias[:, None, None]
         # the windows again for the weight's gradient, kept rather than formed twice
         self.cols = cols if self.needs_input_grad[1:2] == [True] else None
         return y
@@ -282,7 +289,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv2d("conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv2d(name, input, weight, bias, stride, padding, dilation, groups):
+def conv2d_chainer_order(input, weight, bias=None, stride=1, padding=0):
+    """conv2d (groups 1) with its product formed as Chainer's convolution_2d forms it, so that
+    float32 results are Chainer's bit for bit: badak.dezero's conv2d, which DeZero's tests
+    compare with Chainer exactly. Slower than conv2d (a transposed copy of the windows)."""
+    _check_conv("conv2d", shape_of(input), shape_of(weight), bias, 1, 1)
+    return _conv2d("conv2d", input, weight, bias, stride, padding, 1, 1, chainer_order=True)
+
+
+def _conv2d(name, input, weight, bias, stride, padding, dilation, groups, chainer_order=False):
     """conv2d after the shape checks; geometry errors name `name`."""
     kernel = shape_of(weight)[2:]
     stride, dilation = pair(name, "stride", stride, 1), pair(name, "dilation", dilation, 1)
@@ -290,7 +305,8 @@ def _conv2d(name, input, weight, bias, stride, padding, dilation, groups):
         input, padding = _same_padding(name, input, kernel, dilation, stride)
     padding = 0 if padding == "valid" else padding
     geometry = windows(name, shape_of(input)[2:], kernel, dilation, padding, stride)
-    return Conv2d()(input, weight, bias, windows=geometry, groups=int(groups))
+    return Conv2d()(input, weight, bias, windows=geometry, groups=int(groups),
+                    chainer_order=chainer_order)  # fmt: skip
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

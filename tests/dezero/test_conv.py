@@ -239,3 +239,19 @@ def test_im2col_row_holds_one_patch_channel_major():
     np.testing.assert_array_equal(
         col[1], np.concatenate([x[0, 0, :2, 2:].ravel(), x[0, 1, :2, 2:].ravel()])
     )
+
+
+def test_conv2d_forms_its_product_as_chainer_so_float32_results_are_chainers_bits():
+    # DeZero's own tests compare conv2d with chainer.functions.convolution_2d exactly; Chainer
+    # forms it as tensordot of the 6-d windows with W, then moves the channels forward
+    x = rand(2, 5, 20, 15).astype(np.float32)
+    W = rand(3, 5, 5, 3, seed=1).astype(np.float32)
+    b = rand(3, seed=2).astype(np.float32)
+    padded = np.pad(x, ((0, 0), (0, 0), (3, 3), (3, 3)))
+    OH, OW = 20 + 6 - 5 + 1, 15 + 6 - 3 + 1
+    cols = np.empty((2, 5, 5, 3, OH, OW), np.float32)
+    for ky in range(5):
+        for kx in range(3):
+            cols[:, :, ky, kx] = padded[:, :, ky : ky + OH, kx : kx + OW]
+    expected = np.rollaxis(np.tensordot(cols, W, ((1, 2, 3), (1, 2, 3))) + b, 3, 1)
+    np.testing.assert_array_equal(C.conv2d(x, W, b, 1, 3).data, expected)
