@@ -102,3 +102,17 @@ def test_module_reprs_are_torchs():
     ):  # fmt: skip
         ours, theirs = pair(make)
         assert ours == theirs
+
+
+def test_dropout2d_zeroes_whole_channels_and_scales_the_rest_while_training():
+    badak.manual_seed(3)
+    x = badak.ones(8, 16, 5, 5, requires_grad=True)
+    y = nn.Dropout2d(0.25)(x)
+    per_channel = y.numpy().reshape(8, 16, 25)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 1 / 0.75).all(-1))
+    assert 0.1 < (per_channel == 0).all(-1).mean() < 0.4
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())  # the mask is the gradient
+    model = nn.Dropout2d(0.25)
+    model.eval()
+    assert model(x) is x
