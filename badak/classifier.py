@@ -22,20 +22,34 @@ class Standardizer:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, features):
-        """Statistics of (N, D) training features, in float32."""
-        mean = features.mean(axis=0, dtype=np.float64)
-        std = features.std(axis=0, dtype=np.float64)
-        constant = features.max(axis=0) == features.min(axis=0)  # std may be rounding noise
+    def fit(cls, features, per_feature=True):
+        """Statistics of (N, D) training features, in float32.
+
+        per_feature=False takes one mean and one scale over all the values (stored once per
+        feature all the same): images keep their pixels comparable, and a border pixel that is
+        almost always 0 is not blown up by its tiny variance.
+        """
+        axis = 0 if per_feature else None
+        mean = features.mean(axis=axis, dtype=np.float64)
+        std = features.std(axis=axis, dtype=np.float64)
+        constant = features.max(axis=axis) == features.min(axis=axis)  # std may be rounding noise
         scale = np.where(constant | (std == 0), 1.0, std)
-        return cls(mean.astype(np.float32), scale.astype(np.float32))
+        width = features.shape[1]
+        return cls(
+            np.broadcast_to(mean, width).astype(np.float32),
+            np.broadcast_to(scale, width).astype(np.float32),
+        )
 
     def __call__(self, features):
         return ((features - self.mean) / self.scale).astype(np.float32, copy=False)
 
 
 def build_network(architecture):
-    """The Module an architecture dict describes: {"model": "linear" | "mlp", ...}."""
+    """The Module an architecture dict describes: {"model": "linear" | "mlp" | "cnn", ...}.
+
+    Every network takes feature rows (N, D), standardised; a CNN's first layer reshapes them to
+    images (N, C, H, W) of its input_shape.
+    """
     kind = architecture["model"]
     if kind == "linear":
         return nn.Linear(architecture["in_features"], architecture["out_features"])
@@ -46,7 +60,141 @@ def build_network(architecture):
             architecture["out_features"],
             activation=architecture["activation"],
         )
+    if kind == "cnn":
+        modules = [nn.Unflatten(1, architecture["input_shape"])]  # rows -> (N, C, H, W)
+        for layer, shape, _ in cnn_plan(architecture):
+            modules.append(_cnn_module(layer, shape))
+        return nn.Sequential(*modules)
     raise ValueError(f"build_network: unknown model {kind!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The CNN: its layers as a list of JSON objects in the model file, rebuilt on load
+# ----------------------------------------------------------------------------------------------
+def cnn_architecture(input_shape, n_classes, channels=(32, 64), hidden=(128,),
+                     activation="relu", dropout=0.25):  # fmt: skip
+    """`badak train --model cnn`'s network, as a model file records it.
+
+    Per entry of `channels` a 3x3 convolution (no padding), the activation and 2x2 max pooling;
+    then flatten, per entry of `hidden` a linear layer, the activation and dropout; last a
+    linear layer to the classes. For (1, 28, 28) images and the defaults: conv 32 (26x26) -
+    pool (13x13) - conv 64 (11x11) - pool (5x5) - 1600 - 128 - C. Unpadded convolutions cost a
+    third less than padded ones on NumPy and reach the same accuracy on Fashion-MNIST.
+    """
+    layers = []
+    for width in channels:
+        layers += [
+            {"type": "conv2d", "out_channels": width, "kernel_size": 3, "padding": 0},
+            {"type": activation},
+            {"type": "max_pool2d", "kernel_size": 2},
+        ]
+    layers.append({"type": "flatten"})
+    for width in hidden:
+        layers += [
+            {"type": "linear", "out_features": width},
+            {"type": activation},
+            {"type": "dropout", "p": dropout},
+        ]
+    layers.append({"type": "linear", "out_features": n_classes})
+    return {
+        "model": "cnn",
+        "in_features": math.prod(input_shape),
+        "input_shape": list(input_shape),
+        "layers": layers,
+        "out_features": n_classes,
+    }
+
+
+CNN_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+CNN_LAYER_TYPES = ("conv2d", "max_pool2d", "dropout", "flatten", "linear", *CNN_ACTIVATIONS)
+
+
+def cnn_plan(architecture):
+    """[(layer, input shape, weights it holds)] of a CNN architecture, each layer checked.
+
+    Shapes leave out the batch dimension: (C, H, W) before `flatten`, (D,) after it.
+    Raises ValueError naming the layer that cannot work (an unknown type, a bad setting, or a
+    size that does not fit), before anything is allocated.
+    """
+    shape = architecture["input_shape"]
+    if not isinstance(shape, list) or len(shape) != 3 or not all(_int_at_least(n) for n in shape):
+        raise ValueError(f"its input shape {shape!r} is not three positive ints (C, H, W)")
+    shape, layers, plan = tuple(shape), architecture["layers"], []
+    if not isinstance(layers, list) or not layers:
+        raise ValueError("its layers are not a non-empty list")
+    for i, layer in enumerate(layers):
+        kind = layer.get("type") if isinstance(layer, dict) else None
+        if kind not in CNN_LAYER_TYPES:
+            raise ValueError(f"its layer {i} is {layer!r}, not one of {', '.join(CNN_LAYER_TYPES)}")
+        try:
+            out, weights = _cnn_layer_shape(layer, shape)
+        except ValueError as why:
+            raise ValueError(
+                f"its layer {i} ({kind}) cannot take inputs of shape {shape}: {why}"
+            ) from None
+        plan.append((layer, shape, weights))
+        shape = out
+    if shape != (architecture["out_features"],):
+        raise ValueError(f"its layers end in shape {shape}, not ({architecture['out_features']},)")
+    return plan
+
+
+def _int_at_least(value, minimum=1):
+    return type(value) is int and value >= minimum
+
+
+def _cnn_layer_shape(layer, shape):
+    """(output shape, weights) of one layer; ValueError saying why it does not fit."""
+    kind, image = layer["type"], len(shape) == 3
+    if kind in ("conv2d", "max_pool2d") and not image:
+        raise ValueError("it needs (C, H, W) images; put it before flatten")
+    if kind == "conv2d":
+        out, k, pad = layer.get("out_channels"), layer.get("kernel_size"), layer.get("padding", 0)
+        if not (_int_at_least(out) and _int_at_least(k) and _int_at_least(pad, 0)):
+            raise ValueError(
+                "out_channels and kernel_size must be positive ints, padding an int >= 0"
+            )
+        h, w = (n + 2 * pad - k + 1 for n in shape[1:])
+        if h < 1 or w < 1:
+            raise ValueError(f"its {k}x{k} kernel is larger than the padded image")
+        return (out, h, w), out * shape[0] * k * k + out
+    if kind == "max_pool2d":
+        k = layer.get("kernel_size")
+        if not _int_at_least(k):
+            raise ValueError("kernel_size must be a positive int")
+        if shape[1] < k or shape[2] < k:
+            raise ValueError(f"its {k}x{k} window is larger than the image")
+        return (shape[0], shape[1] // k, shape[2] // k), 0
+    if kind == "flatten":
+        return (math.prod(shape),), 0
+    if kind == "linear":
+        out = layer.get("out_features")
+        if image:
+            raise ValueError("it needs flat inputs; put flatten before it")
+        if not _int_at_least(out):
+            raise ValueError("out_features must be a positive int")
+        return (out,), (shape[0] + 1) * out
+    if kind == "dropout":
+        p = layer.get("p")
+        if type(p) not in (int, float) or not 0 <= p < 1:
+            raise ValueError(f"p must be a number in [0, 1), got {p!r}")
+    return shape, 0  # dropout and the activations keep the shape
+
+
+def _cnn_module(layer, shape):
+    kind = layer["type"]
+    if kind == "conv2d":
+        return nn.Conv2d(shape[0], layer["out_channels"], layer["kernel_size"],
+                         padding=layer.get("padding", 0))  # fmt: skip
+    if kind == "max_pool2d":
+        return nn.MaxPool2d(layer["kernel_size"])
+    if kind == "dropout":
+        return nn.Dropout(layer["p"])
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "linear":
+        return nn.Linear(shape[0], layer["out_features"])
+    return CNN_ACTIVATIONS[kind]()
 
 
 @dataclass
@@ -159,7 +307,13 @@ def _check_consistent(meta, state):
             f"{len(features)} features and {len(classes)} classes"
         )
     stored = sum(math.prod(np.shape(v)) for v in state.values()) if isinstance(state, dict) else 0
-    needed = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if architecture["model"] == "cnn":
+        plan = cnn_plan(architecture)
+        if math.prod(plan[0][1]) != sizes[0]:
+            raise ValueError(f"its input shape {plan[0][1]} does not hold {sizes[0]} features")
+        needed = sum(weights for _, _, weights in plan)
+    else:
+        needed = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     if needed > max(stored, 1 << 20):  # a small network is built, and load_state_dict names
         raise ValueError(f"its layers need {needed} weights and it holds {stored}")  # the key
     stats = meta["preprocessing"]["standardize"]

@@ -56,6 +56,12 @@ def evaluate(model, data_spec, target=None):
                 f"{data.name}: images of {features.shape[1]} pixels; "
                 f"the model expects {len(classifier.feature_names)}"
             )
+        expected = classifier.architecture.get("input_shape")  # a CNN's (C, H, W)
+        if expected and data.image_shape and tuple(expected) != data.image_shape:
+            raise DataError(
+                f"{data.name}: images of shape {'x'.join(map(str, data.image_shape))}; "
+                f"the model expects {'x'.join(map(str, expected))}"
+            )
     else:
         features, targets = _in_model_order(data, classifier), data.targets
     split = Split(classifier.standardizer(features), targets)

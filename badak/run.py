@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from badak import checkpoint, optim
-from badak.classifier import Classifier, Standardizer, build_network
+from badak.classifier import Classifier, Standardizer, build_network, cnn_architecture, cnn_plan
 from badak.data import DataLoader, TensorDataset
 from badak.data.errors import DataError
 from badak.data.sources import NAMED, load_labelled
@@ -31,12 +31,24 @@ class UsageError(ValueError):
     """A problem with the command's arguments, told to the user in one line."""
 
 
+MODELS = ("linear", "mlp", "cnn")
+
 # The linear model is convex and small: a large step converges within the default 30 epochs.
 DEFAULT_LR = {
     ("adam", "mlp"): 1e-3,
     ("adam", "linear"): 0.1,
+    ("adam", "cnn"): 1e-3,
     ("sgd", "mlp"): 0.1,
     ("sgd", "linear"): 0.1,
+    ("sgd", "cnn"): 0.01,
+}
+
+# What an argument left out means, per model. A CNN's epoch costs far more than an MLP's and it
+# needs fewer of them; its `hidden` sizes are the dense layers after the convolutions.
+DEFAULTS = {
+    "linear": {"hidden": (128, 64), "epochs": 30, "batch_size": 32},
+    "mlp": {"hidden": (128, 64), "epochs": 30, "batch_size": 32},
+    "cnn": {"hidden": (128,), "epochs": 10, "batch_size": 64},
 }
 
 
@@ -46,25 +58,33 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
-    """Everything that decides a run's result (stored in its checkpoint; `--resume` reuses it)."""
+    """Everything that decides a run's result (stored in its checkpoint; `--resume` reuses it).
+
+    hidden, epochs and batch_size left None take the model's DEFAULTS.
+    """
 
     data: str = "digits"
     target: str | None = None
     model: str = "mlp"
-    hidden: tuple = (128, 64)
+    hidden: tuple | None = None
     activation: str = "relu"
     optimizer: str = "adam"
     lr: float | None = None
-    epochs: int = 30
-    batch_size: int = 32
+    epochs: int | None = None
+    batch_size: int | None = None
     label_smoothing: float = 0.0
     val_split: float = 0.2
     seed: int = 0
 
+    def __post_init__(self):
+        for name, value in DEFAULTS.get(self.model, DEFAULTS["mlp"]).items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+
     def validate(self):
         """Raise ConfigError naming the first argument that cannot work."""
         checks = [
-            (self.model in ("linear", "mlp"), f"--model must be linear or mlp, got {self.model!r}"),
+            (self.model in MODELS, f"--model must be linear, mlp or cnn, got {self.model!r}"),
             (
                 self.activation in ("relu", "sigmoid", "tanh"),
                 f"--activation must be relu, sigmoid or tanh, got {self.activation!r}",
@@ -158,7 +178,7 @@ def _write_state(out, classifier, optimizer, config, epoch, history):
 
 
 def train_classifier(config, train, validation, out, *, classes, feature_names, target_name,
-                     resume=False, log=None, progress=None):  # fmt: skip
+                     image_shape=None, resume=False, log=None, progress=None):  # fmt: skip
     """Train a classifier on `train`, checking it on `validation` after every epoch, with the
     run folder `out` written from epoch 0 on.
 
@@ -167,6 +187,7 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
         train, validation: Splits of raw (unstandardised) features.
         out: the run folder (created if missing).
         classes, feature_names, target_name: stored in the classifier.
+        image_shape: (C, H, W) of each row, which a CNN needs (see _architecture).
         resume: continue from out/checkpoint.npz (its model, optimizer, random state, history).
         log: a callable taking one line per epoch, or None.
         progress: progress(total, epoch) -> a tqdm-like bar, or None.
@@ -177,16 +198,10 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    standardizer = Standardizer.fit(train.features)
+    standardizer = Standardizer.fit(train.features, per_feature=config.model != "cnn")
     train_set = Split(standardizer(train.features), train.targets)
     val_set = Split(standardizer(validation.features), validation.targets)
-    architecture = {
-        "model": config.model,
-        "in_features": int(train.features.shape[1]),
-        "hidden": list(config.hidden) if config.model == "mlp" else [],
-        "out_features": len(classes),
-        "activation": config.activation,
-    }
+    architecture = _architecture(config, int(train.features.shape[1]), len(classes), image_shape)
     manual_seed(config.seed)
     network = build_network(architecture)
     optimizer = _optimizer(config, network)
@@ -249,6 +264,36 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
     if predictions is None:  # resumed a finished run: no epoch ran
         _, _, predictions = evaluate(network, val_set)
     return RunResult(classifier, history, seconds, validation, predictions)
+
+
+def _architecture(config, n_features, n_classes, image_shape=None):
+    """The network's description, as model.npz records it (see classifier.build_network).
+
+    Raises UsageError for a CNN without an image shape, DataError for images too small for it.
+    """
+    if config.model != "cnn":
+        return {
+            "model": config.model,
+            "in_features": n_features,
+            "hidden": list(config.hidden) if config.model == "mlp" else [],
+            "out_features": n_classes,
+            "activation": config.activation,
+        }
+    if image_shape is None:
+        raise UsageError(
+            f"--model cnn needs image data (a folder of IDX images of shape (N, H, W), or "
+            f"fashion-mnist); {config.data} gives rows of {n_features} features with no image "
+            f"shape: use --model mlp or linear"
+        )
+    architecture = cnn_architecture(image_shape, n_classes, hidden=config.hidden,
+                                    activation=config.activation)  # fmt: skip
+    try:
+        cnn_plan(architecture)
+    except ValueError as error:
+        shape = "x".join(map(str, image_shape))
+        raise DataError(f"{config.data}: images of {shape} are too small for --model cnn: "
+                        f"{error}") from None  # fmt: skip
+    return architecture
 
 
 # ----------------------------------------------------------------------------------------------
@@ -329,6 +374,7 @@ def train(config, out=None, resume=False, quiet=False, epochs=None, log=None, pr
     data = load_labelled(config.data, config.target)
     if Path(config.data).exists() and config.data not in NAMED:  # resumable from anywhere
         config.data = str(Path(config.data).resolve())
+    _architecture(config, data.features.shape[1], len(data.classes), data.image_shape)  # checks
     train_split, val_split = _splits(config, data)
     folder = _run_folder(out, data.name, resume)
     result = train_classifier(
@@ -339,6 +385,7 @@ def train(config, out=None, resume=False, quiet=False, epochs=None, log=None, pr
         classes=data.classes,
         feature_names=data.feature_names,
         target_name=data.target_name,
+        image_shape=data.image_shape,
         resume=resume,
         log=None if quiet else log,
         progress=progress,

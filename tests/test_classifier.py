@@ -75,8 +75,8 @@ def test_build_network_mlp():
 
 
 def test_build_network_rejects_an_unknown_model():
-    with pytest.raises(ValueError, match="build_network: .*'cnn'"):
-        build_network({**LINEAR_ARCHITECTURE, "model": "cnn"})
+    with pytest.raises(ValueError, match="build_network: .*'rnn'"):
+        build_network({**LINEAR_ARCHITECTURE, "model": "rnn"})
 
 
 # --- Classifier -----------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_config_round_trips_through_json():
         {"hidden": (0,)},
         {"batch_size": -1},
         {"seed": -1},
-        {"model": "cnn"},
+        {"model": "rnn"},
     ],
     ids=lambda options: next(iter(options)),
 )

@@ -24,12 +24,14 @@ IDX_FILES = {
 
 
 class IdxData(NamedTuple):
-    """An IDX folder's contents: images float32 (N, H*W) in [0, 1], labels int64 (N,)."""
+    """An IDX folder's contents: images float32 (N, H*W) in [0, 1], labels int64 (N,), and the
+    shape of one image as stored, (H, W) for MNIST's (N, H, W) files (None when not known)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
+    image_shape: tuple = None
 
 
 def read_idx(path):
@@ -99,7 +101,8 @@ def load_idx_folder(directory):
 
     Returns:
         IdxData: images float32 of shape (N, H*W) scaled to [0, 1] (N, 784 for MNIST), labels
-        int64 of shape (N,). DataError for missing files, bad files or mismatched counts.
+        int64 of shape (N,), and image_shape, one image's stored shape ((28, 28) for MNIST).
+        DataError for missing files, bad files, mismatched counts or image shapes.
     """
     if not Path(directory).is_dir():
         raise DataError(f"{directory}: no such folder")
@@ -107,11 +110,14 @@ def load_idx_folder(directory):
     missing = [IDX_FILES[key] + "[.gz]" for key, path in paths.items() if path is None]
     if missing:
         raise DataError(f"{directory}: missing IDX file(s): {', '.join(missing)}")
+    train_images, train_shape = _images(paths["train_images"])
+    test_images, test_shape = _images(paths["test_images"])
     data = IdxData(
-        train_images=_images(paths["train_images"]),
+        train_images=train_images,
         train_labels=_labels(paths["train_labels"]),
-        test_images=_images(paths["test_images"]),
+        test_images=test_images,
         test_labels=_labels(paths["test_labels"]),
+        image_shape=train_shape,
     )
     for split in ("train", "test"):
         images, labels = getattr(data, split + "_images"), getattr(data, split + "_labels")
@@ -125,10 +131,19 @@ def load_idx_folder(directory):
             f"{directory}: train images have {data.train_images.shape[1]} pixels each, "
             f"t10k images {data.test_images.shape[1]}"
         )
+    if train_shape != test_shape:
+        raise DataError(
+            f"{directory}: train images are {_dims(train_shape)}, t10k images {_dims(test_shape)}"
+        )
     return data
 
 
+def _dims(shape):
+    return "x".join(map(str, shape))
+
+
 def _images(path):
+    """(images float32 (N, D) in [0, 1], one image's stored shape)."""
     array = read_idx(path)
     if array.ndim < 2 or array.dtype != np.uint8:
         raise DataError(
@@ -137,7 +152,7 @@ def _images(path):
         )
     images = array.reshape(len(array), -1).astype(np.float32)
     images /= np.float32(255)
-    return images
+    return images, tuple(array.shape[1:])
 
 
 def _labels(path):

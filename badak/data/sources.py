@@ -22,7 +22,9 @@ class Labelled:
     """Labelled examples with what a classifier stores about them.
 
     features (N, D) float32; targets (N,) int64 indices into `classes`; `held_out` is the data's
-    own validation split (features, targets) where it has one (the t10k pair of IDX data).
+    own validation split (features, targets) where it has one (the t10k pair of IDX data);
+    `image_shape` is (C, H, W) with C * H * W = D where the rows are images (IDX files of shape
+    (N, H, W) give (1, H, W)), None for tables.
     """
 
     name: str
@@ -32,6 +34,7 @@ class Labelled:
     feature_names: list
     target_name: str
     held_out: tuple = None
+    image_shape: tuple = None
 
 
 def load_labelled(spec, target=None, classes=None):
@@ -111,4 +114,6 @@ def _idx(name, data, own_classes, target, classes):
     )
     _, test_targets = encode_labels(test_names, result.classes)
     result.held_out = (data.test_images, test_targets)
+    if data.image_shape is not None and len(data.image_shape) == 2:  # grey-scale (H, W)
+        result.image_shape = (1, *data.image_shape)
     return result
