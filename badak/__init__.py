@@ -153,7 +153,7 @@ from badak.functions import (
     var,
     where,
 )
-from badak.random import manual_seed
+from badak.random import Generator, manual_seed
 from badak.tensor import Tensor
 
 __all__ = [
@@ -162,18 +162,18 @@ __all__ = [
     "concat", "concatenate", "cos", "cumprod", "cumsum", "device", "div", "dot", "double", "einsum",
     "empty", "empty_like", "enable_grad", "eq", "erf", "exp", "expm1", "eye", "flatten", "flip",
     "float", "float16", "float32", "float64", "FloatTensor", "floor", "floor_divide", "fmod",
-    "from_numpy", "full", "full_like", "Function", "gather", "ge", "gt", "half", "index_add",
-    "index_select", "inference_mode", "int", "int32", "int64", "is_grad_enabled", "is_tensor",
-    "isfinite", "isnan", "le", "lerp", "linspace", "load", "log", "log1p", "log_softmax",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "LongTensor",
-    "lt", "manual_seed", "masked_fill", "masked_select", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mm", "mul", "multinomial", "narrow", "ne", "neg", "no_grad", "nonzero", "norm",
-    "numel", "ones", "ones_like", "outer", "permute", "pow", "prod", "rand", "rand_like", "randint",
-    "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder", "reshape", "round",
-    "rsqrt", "save", "scatter", "scatter_add", "set_grad_enabled", "sigmoid", "sign", "sin",
-    "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh",
-    "Tensor", "tensor", "tile", "topk", "transpose", "tril", "triu", "trunc", "uint8", "unbind",
-    "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "from_numpy", "full", "full_like", "Function", "gather", "ge", "Generator", "gt", "half",
+    "index_add", "index_select", "inference_mode", "int", "int32", "int64", "is_grad_enabled",
+    "is_tensor", "isfinite", "isnan", "le", "lerp", "linspace", "load", "log", "log1p",
+    "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long",
+    "LongTensor", "lt", "manual_seed", "masked_fill", "masked_select", "matmul", "max", "maximum",
+    "mean", "min", "minimum", "mm", "mul", "multinomial", "narrow", "ne", "neg", "no_grad",
+    "nonzero", "norm", "numel", "ones", "ones_like", "outer", "permute", "pow", "prod", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder",
+    "reshape", "round", "rsqrt", "save", "scatter", "scatter_add", "set_grad_enabled", "sigmoid",
+    "sign", "sin", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub",
+    "sum", "tanh", "tensor", "Tensor", "tile", "topk", "transpose", "tril", "triu", "trunc",
+    "uint8", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]  # fmt: skip
 
 

@@ -6,19 +6,21 @@ it), looked up each time an iteration starts, so every iteration is a new epoch.
 """
 
 from badak.device import np
-from badak.random import default_generator
+from badak.random import Generator, default_generator
 
 
 def check_generator(owner, generator):
-    """`generator` as a numpy.random.Generator or None; an int is a seed for a new one."""
-    if generator is None or isinstance(generator, np.random.Generator):
+    """`generator` as a numpy.random.Generator (or a badak.Generator) or None; an int is a seed
+    for a new one."""
+    if generator is None or isinstance(generator, (np.random.Generator, Generator)):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         if generator < 0:
             raise ValueError(f"{owner}: a generator seed must be non-negative, got {generator}")
         return np.random.default_rng(int(generator))
     raise TypeError(
-        f"{owner}: generator must be a numpy.random.Generator, an int seed or None, "
+        f"{owner}: generator must be a badak.Generator, a numpy.random.Generator, an int seed "
+        "or None, "
         f"got {type(generator).__name__}"
     )
 

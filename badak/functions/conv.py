@@ -228,7 +228,7 @@ class Conv2d(Function):
         kernel, dilation, padding, stride, out = windows
         N, OC = x.shape[0], weight.shape[0]
         cols = unfold_array(x, kernel, dilation, padding, stride, out)  # (N, C, KH, KW, OH, OW)
-        if chainer_order:  # badak.dezero: one product in the order Chainer forms it (its bits)
+        if chainer_order:  # one product in the order Chainer forms it (its bits)
             y = np.tensordot(cols, weight, ((1, 2, 3), (1, 2, 3)))  # (N, OH, OW, OC)
             if bias is not None:
                 y += bias
@@ -291,8 +291,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv2d_chainer_order(input, weight, bias=None, stride=1, padding=0):
     """conv2d (groups 1) with its product formed as Chainer's convolution_2d forms it, so that
-    float32 results are Chainer's bit for bit: badak.dezero's conv2d, which DeZero's tests
-    compare with Chainer exactly. Slower than conv2d (a transposed copy of the windows)."""
+    float32 results are Chainer's bit for bit, for code whose tests compare with Chainer exactly.
+    Slower than conv2d (a transposed copy of the windows)."""
     _check_conv("conv2d", shape_of(input), shape_of(weight), bias, 1, 1)
     return _conv2d("conv2d", input, weight, bias, stride, padding, 1, 1, chainer_order=True)
 

@@ -10,7 +10,7 @@ unfolded windows divided by the window's count.
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import shape_of
-from badak.functions.conv import Windows, fold_array, one_d, pair, unfold, unfold_array
+from badak.functions.conv import Windows, one_d, pair, unfold, unfold_array
 from badak.functions.linalg import matmul
 from badak.functions.reduce import sum
 from badak.functions.shape import pad, reshape, squeeze, unsqueeze
@@ -51,35 +51,48 @@ def _as_2d(name, input):
 # ----------------------------------------------------------------------------------------------
 # max_pool2d
 # ----------------------------------------------------------------------------------------------
-def _tiles(windows, shape):
-    """True where the windows tile the image's top-left part without overlap or padding (stride
-    = kernel, no dilation or padding): the common max_pool2d(x, 2), which needs no im2col."""
+def _padded(x, windows, fill):
+    """x padded with `fill` as far as its windows reach (padding, and pooling's ceil_mode tail)."""
     kernel, dilation, padding, stride, out = windows
-    inside = out[0] * kernel[0] <= shape[2] and out[1] * kernel[1] <= shape[3]  # no ceil_mode tail
-    return stride == kernel and dilation == (1, 1) and padding == (0, 0) and inside
+    (H, W), (KH, KW), (DH, DW), (PH, PW), (SH, SW), (OH, OW) = (
+        x.shape[2:], kernel, dilation, padding, stride, out)  # fmt: skip
+    bottom = max(PH, (OH - 1) * SH + DH * (KH - 1) + 1 - H - PH)
+    right = max(PW, (OW - 1) * SW + DW * (KW - 1) + 1 - W - PW)
+    if PH == PW == bottom == right == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (PH, bottom), (PW, right)), constant_values=fill)
 
 
-def _windows_last(x, windows):
-    """x's windows as (N, C, OH, OW, KH * KW), each window's elements contiguous."""
-    kernel, dilation, padding, stride, out = windows
-    if _tiles(windows, x.shape):
-        (KH, KW), (OH, OW) = kernel, out
-        N, C = x.shape[:2]
-        tiles = x[:, :, : OH * KH, : OW * KW].reshape(N, C, OH, KH, OW, KW)
-        return tiles.transpose(0, 1, 2, 4, 3, 5).reshape(N, C, OH, OW, KH * KW)
-    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    cols = unfold_array(x, kernel, dilation, padding, stride, out, fill=lowest)
-    N, C, KH, KW, OH, OW = cols.shape
-    return cols.reshape(N, C, KH * KW, OH, OW).transpose(0, 1, 3, 4, 2)
+def _window_views(padded, windows):
+    """For each offset k = ky * KW + kx in a window, the strided view (N, C, OH, OW) of `padded`
+    holding every window's k-th element: no copy (im2col without the col)."""
+    kernel, dilation, _, stride, (OH, OW) = windows
+    (KH, KW), (DH, DW), (SH, SW) = kernel, dilation, stride
+    return [
+        padded[:, :, ky * DH : ky * DH + SH * (OH - 1) + 1 : SH,
+               kx * DW : kx * DW + SW * (OW - 1) + 1 : SW]
+        for ky in range(KH)
+        for kx in range(KW)
+    ]  # fmt: skip
 
 
 class MaxPool2d(Function):
     saves_inputs = False
 
     def forward(self, x, windows):
-        cols = _windows_last(x, windows)
-        self.picked = _Picked(cols.argmax(axis=-1), x.shape, windows)
-        return np.take_along_axis(cols, self.picked.where[..., None], axis=-1)[..., 0]
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        views = _window_views(_padded(x, windows, lowest), windows)
+        # a running maximum over the window's offsets; the first maximum wins ties, and NaN
+        # beats every number (as argmax, and as PyTorch propagates NaN)
+        best, where = views[0].copy(), np.zeros(views[0].shape, np.int64)
+        for k, view in enumerate(views[1:], 1):
+            take = view > best
+            if x.dtype.kind == "f":
+                take |= np.isnan(view) & ~np.isnan(best)
+            np.copyto(best, view, where=take)
+            where[take] = k
+        self.picked = _Picked(where, x.shape, windows)
+        return best
 
     def backward(self, grad):
         return (_Scatter()(grad, picked=self.picked),)
@@ -108,17 +121,12 @@ class _Scatter(Function):
     def forward(self, grad, picked):
         self.picked = picked
         kernel, dilation, padding, stride, _ = picked.windows
-        N, C, OH, OW = grad.shape
-        (KH, KW), (H, W) = kernel, picked.input_shape[2:]
-        cols = np.zeros((N, C, OH, OW, KH * KW), grad.dtype)
-        np.put_along_axis(cols, picked.where[..., None], grad[..., None], axis=-1)
-        if _tiles(picked.windows, picked.input_shape):  # back into place, no overlap to add
-            image = np.zeros((N, C, H, W), grad.dtype)
-            tiles = cols.reshape(N, C, OH, OW, KH, KW).transpose(0, 1, 2, 4, 3, 5)
-            image[:, :, : OH * KH, : OW * KW] = tiles.reshape(N, C, OH * KH, OW * KW)
-            return image
-        cols = cols.transpose(0, 1, 4, 2, 3).reshape(N, C, KH, KW, OH, OW)
-        return fold_array(cols, (H, W), kernel, dilation, padding, stride)
+        (H, W), (PH, PW) = picked.input_shape[2:], padding
+        image = _padded(np.zeros(picked.input_shape, grad.dtype), picked.windows, 0)
+        zero = grad.dtype.type(0)
+        for k, view in enumerate(_window_views(image, picked.windows)):
+            view += np.where(picked.where == k, grad, zero)  # overlapping windows add up
+        return image[:, :, PH : PH + H, PW : PW + W]
 
     def backward(self, grad):
         return (_Gather()(grad, picked=self.picked),)
@@ -131,8 +139,11 @@ class _Gather(Function):
 
     def forward(self, x, picked):
         self.picked = picked
-        cols = _windows_last(x, picked.windows)
-        return np.take_along_axis(cols, picked.where[..., None], axis=-1)[..., 0]
+        views = _window_views(_padded(x, picked.windows, 0), picked.windows)
+        out = np.zeros(picked.where.shape, x.dtype)
+        for k, view in enumerate(views):
+            np.copyto(out, view, where=picked.where == k)
+        return out
 
     def backward(self, grad):
         return (_Scatter()(grad, picked=self.picked),)

@@ -142,7 +142,9 @@ def test_dataloader_rejects_a_batch_size_that_is_not_an_int(bad):
 
 
 def test_dataloader_rejects_a_generator_of_the_wrong_kind():
-    with pytest.raises(TypeError, match="DataLoader: generator must be a numpy.random.Generator"):
+    with pytest.raises(
+        TypeError, match="DataLoader: generator must be a badak.Generator, a numpy.random.Generator"
+    ):
         DataLoader(tensor_dataset(), generator=np.random.RandomState(0))
 
 

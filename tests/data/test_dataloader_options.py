@@ -177,7 +177,11 @@ CONFLICTS = [
     ({"worker_init_fn": "f"}, TypeError, "worker_init_fn must be callable or None"),
     ({"sampler": 5}, TypeError, "sampler must be an iterable of indices, got int"),
     ({"multiprocessing_context": "thread"}, ValueError, "multiprocessing_context must be one"),
-    ({"generator": np.random.RandomState(0)}, TypeError, "generator must be a numpy.random"),
+    (
+        {"generator": np.random.RandomState(0)},
+        TypeError,
+        "generator must be a badak.Generator, a numpy.random",
+    ),
 ]
 
 

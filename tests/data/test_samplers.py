@@ -88,7 +88,7 @@ def test_random_sampler_with_replacement_draws_num_samples_in_range():
         ({"replacement": 1}, TypeError, "RandomSampler: replacement must be True or False"),
         ({"num_samples": 0}, ValueError, "RandomSampler: num_samples must be a positive int"),
         ({"num_samples": 2.0}, TypeError, "RandomSampler: num_samples must be a positive int"),
-        ({"generator": "seed"}, TypeError, "RandomSampler: generator must be a numpy"),
+        ({"generator": "seed"}, TypeError, "RandomSampler: generator must be a badak.Generator"),
     ],
 )
 def test_random_sampler_rejects_bad_arguments(kwargs, error, match):
