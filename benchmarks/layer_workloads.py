@@ -8,6 +8,8 @@ from workloads import _torch
 
 import badak
 
+# The conv stacks are first layers: their input is data, which takes no gradient (as in a
+# training step); the LSTM's and the attention's inputs come from layers below and do.
 SHAPES = {
     "conv_mnist": "Conv2d 1-32-64 3x3 + max_pool, batch 64, 28x28 (pytorch/examples mnist)",
     "conv_cifar": "Conv2d 3-64-64 3x3 pad 1 + max_pool, batch 32, 32x32",
@@ -56,7 +58,8 @@ def _step(lib, name, model, x):
 def layer_badak(name):
     rng = np.random.default_rng(0)
     model = _layers(badak, name)
-    return _step(badak, name, model, badak.tensor(_input(name, rng), requires_grad=True))
+    x = badak.tensor(_input(name, rng), requires_grad=not name.startswith("conv"))
+    return _step(badak, name, model, x)
 
 
 def layer_torch(name):
@@ -65,4 +68,5 @@ def layer_torch(name):
     model = _layers(torch, name)
     state = {k: torch.tensor(v.numpy()) for k, v in _layers(badak, name).state_dict().items()}
     model.load_state_dict(state)
-    return _step(torch, name, model, torch.tensor(_input(name, rng), requires_grad=True))
+    x = torch.tensor(_input(name, rng), requires_grad=not name.startswith("conv"))
+    return _step(torch, name, model, x)

@@ -15,6 +15,7 @@ from badak.functions._args import shape_of
 from badak.functions.linalg import matmul
 from badak.functions.reduce import sum
 from badak.functions.shape import pad, reshape, squeeze, transpose, unsqueeze
+from badak.kernels import compiled
 from badak.tensor import Tensor
 
 
@@ -41,6 +42,14 @@ def out_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _compiled(array):
+    """The compiled im2col (the `fast` extra) where it takes `array`: a C-contiguous float
+    array large enough to pay for the call; else None (NumPy's strided copies)."""
+    if array.dtype.kind != "f" or array.size < 4096 or not array.flags.c_contiguous:
+        return None
+    return compiled("im2col_numba")
+
+
 def unfold_array(x, kernel, dilation, padding, stride, out, fill=0):
     """The windows of x (N, C, H, W) as (N, C, KH, KW, OH, OW), out = (OH, OW) windows.
 
@@ -50,6 +59,11 @@ def unfold_array(x, kernel, dilation, padding, stride, out, fill=0):
     """
     (N, C, H, W), (KH, KW), (DH, DW), (PH, PW), (SH, SW), (OH, OW) = (
         x.shape, kernel, dilation, padding, stride, out)  # fmt: skip
+    compiled = _compiled(x)
+    if compiled is not None:  # one pass, each image plane in cache
+        cols = np.empty((N, C, KH, KW, OH, OW), dtype=x.dtype)
+        compiled.unfold(x, cols, DH, DW, PH, PW, SH, SW, x.dtype.type(fill))
+        return cols
     bottom = max(PH, (OH - 1) * SH + DH * (KH - 1) + 1 - H - PH)
     right = max(PW, (OW - 1) * SW + DW * (KW - 1) + 1 - W - PW)
     padded = np.pad(x, ((0, 0), (0, 0), (PH, bottom), (PW, right)), constant_values=fill)
@@ -66,6 +80,11 @@ def fold_array(cols, size, kernel, dilation, padding, stride):
     image of `size` (H, W)."""
     (N, C, KH, KW, OH, OW), (H, W), (DH, DW), (PH, PW), (SH, SW) = (
         cols.shape, size, dilation, padding, stride)  # fmt: skip
+    compiled = _compiled(cols)
+    if compiled is not None:
+        image = np.zeros((N, C, H, W), dtype=cols.dtype)
+        compiled.fold(cols, image, DH, DW, PH, PW, SH, SW)
+        return image
     bottom = max(PH, (OH - 1) * SH + DH * (KH - 1) + 1 - H - PH)
     right = max(PW, (OW - 1) * SW + DW * (KW - 1) + 1 - W - PW)
     image = np.zeros((N, C, PH + H + bottom, PW + W + right), dtype=cols.dtype)

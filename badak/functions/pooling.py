@@ -82,15 +82,16 @@ class MaxPool2d(Function):
     def forward(self, x, windows):
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         views = _window_views(_padded(x, windows, lowest), windows)
-        # a running maximum over the window's offsets; the first maximum wins ties, and NaN
-        # beats every number (as argmax, and as PyTorch propagates NaN)
+        # PyTorch's scan: a window's element replaces the maximum so far where it is larger or
+        # NaN, so ties keep the first and NaN the last; the output is that element (-0.0 stays)
         best, where = views[0].copy(), np.zeros(views[0].shape, np.int64)
+        nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
         for k, view in enumerate(views[1:], 1):
             take = view > best
-            if x.dtype.kind == "f":
-                take |= np.isnan(view) & ~np.isnan(best)
+            if nan:
+                take |= np.isnan(view)
             np.copyto(best, view, where=take)
-            where[take] = k
+            np.copyto(where, k, where=take)
         self.picked = _Picked(where, x.shape, windows)
         return best
 

@@ -4,10 +4,12 @@ count_include_pad and divisor_override, in float64 and float32. Max pooling draw
 ties (the tie rule is tested in tests/functions/test_pooling.py)."""
 
 import numpy as np
+import torch
 import torch.nn.functional as TF
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import badak
 import badak.nn.functional as F
 
 from .helpers import compare, distinct, each_dtype, normal, seeds
@@ -173,3 +175,18 @@ def test_adaptive_avg_pool2d_matches_torch(dtype, case, seed):
         dtype,
         seed=seed,
     )
+
+
+def test_max_pool_picks_as_torch_scans_ties_first_nan_last_and_keeps_negative_zero():
+    x = np.array([[[[1, np.nan, 3, 3], [np.nan, 0, 3, 3], [-0.0, 0.0, 5, np.nan], [0, 0, 5, 2]]]])
+    results = []
+    for lib, pool in ((badak, F.max_pool2d), (torch, TF.max_pool2d)):
+        t = lib.tensor(x, requires_grad=True)
+        y, indices = pool(t, 2, return_indices=True)
+        y.sum().backward()
+        results.append((y.detach().numpy(), indices.numpy(), t.grad.numpy()))
+    (y, indices, grad), (ty, tindices, tgrad) = results
+    np.testing.assert_array_equal(y, ty)
+    assert np.array_equal(np.signbit(y), np.signbit(ty))  # -0.0 where torch has it
+    np.testing.assert_array_equal(indices, tindices)
+    np.testing.assert_array_equal(grad, tgrad)
