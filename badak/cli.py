@@ -7,6 +7,7 @@ alone trains on the bundled digits set.
 """
 
 import argparse
+import os
 import sys
 
 from badak import __version__
@@ -150,8 +151,11 @@ def main(argv=None):
     """Run the command line with `argv` (default sys.argv[1:]); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
-        argv = ["train", *argv]  # `badak` alone, or `badak --epochs 5`, trains
+    if not argv:  # a bare `badak` explains itself rather than starting a run
+        parser.print_help()
+        return 0
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["train", *argv]  # `badak --epochs 5` trains, as `badak train --epochs 5`
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # reported by the command's own parser: `badak train: error: ...`
@@ -159,11 +163,25 @@ def main(argv=None):
     except SystemExit as stop:  # --help, --version, or an argument error already reported
         return stop.code if isinstance(stop.code, int) else 0
     from badak.data.errors import DataError
-    from badak.run import UsageError
+    from badak.run import Interrupted, UsageError
     from badak.train import TrainingDiverged
 
     try:
         return COMMANDS[args.command](args)
+    except Interrupted as stop:  # Ctrl-C during training: one line, no traceback
+        print(
+            f"badak {args.command}: interrupted; the last finished epoch is saved in "
+            f"{stop.folder}: continue with `badak train --out {stop.folder} --resume`",
+            file=sys.stderr,
+        )
+        return 130
+    except KeyboardInterrupt:
+        print(f"badak {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `badak predict ... | head`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that Python's exit flush does not fail
+        return 141
     except (UsageError, DataError) as error:
         print(f"badak {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -31,6 +31,14 @@ class UsageError(ValueError):
     """A problem with the command's arguments, told to the user in one line."""
 
 
+class Interrupted(Exception):
+    """Training stopped by Ctrl-C; `folder` holds the checkpoint of the last finished epoch."""
+
+    def __init__(self, folder):
+        super().__init__(str(folder))
+        self.folder = folder
+
+
 MODELS = ("linear", "mlp", "cnn")
 
 # The linear model is convex and small: a large step converges within the default 30 epochs.
@@ -377,19 +385,22 @@ def train(config, out=None, resume=False, quiet=False, epochs=None, log=None, pr
     _architecture(config, data.features.shape[1], len(data.classes), data.image_shape)  # checks
     train_split, val_split = _splits(config, data)
     folder = _run_folder(out, data.name, resume)
-    result = train_classifier(
-        config,
-        train_split,
-        val_split,
-        folder,
-        classes=data.classes,
-        feature_names=data.feature_names,
-        target_name=data.target_name,
-        image_shape=data.image_shape,
-        resume=resume,
-        log=None if quiet else log,
-        progress=progress,
-    )
+    try:
+        result = train_classifier(
+            config,
+            train_split,
+            val_split,
+            folder,
+            classes=data.classes,
+            feature_names=data.feature_names,
+            target_name=data.target_name,
+            image_shape=data.image_shape,
+            resume=resume,
+            log=None if quiet else log,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(folder) from None
     _draw(result, folder, val_split)
     return result, folder
 

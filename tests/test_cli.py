@@ -83,9 +83,16 @@ def test_python_dash_m_badak_help():
 
 
 # ----------------------------------------------------------------------------------------------
-# `badak train` (and `badak` alone) trains an MLP on digits
+# `badak train` trains an MLP on digits; a bare `badak` prints its help
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("argv", [[], ["--epochs", "30"], ["train"]])
+def test_a_bare_badak_prints_help_and_starts_nothing(monkeypatch, capsys):
+    monkeypatch.setattr(run, "train", lambda *a, **k: pytest.fail("a bare badak trained"))
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: badak") and "train" in out
+
+
+@pytest.mark.parametrize("argv", [["--epochs", "30"], ["train"]])
 def test_badak_alone_means_badak_train(monkeypatch, argv):
     calls = []
 
@@ -96,6 +103,35 @@ def test_badak_alone_means_badak_train(monkeypatch, argv):
     monkeypatch.setattr(run, "train", fake_train)
     assert main(argv) == 2
     assert calls == [(TrainConfig(), None, False, False)]
+
+
+def test_ctrl_c_during_training_ends_with_one_line_that_says_how_to_resume(monkeypatch, capsys,
+                                                                          tmp_path):  # fmt: skip
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "train_classifier", interrupted)
+    assert main(["train", "--data", "iris", "--out", str(tmp_path / "run"), "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("badak train: interrupted") and "--resume" in err
+    assert str(tmp_path / "run") in err
+
+
+def test_a_closed_pipe_ends_quietly():
+    # `badak predict ... | head -1`: the reader leaves early; no BrokenPipeError traceback
+    script = (
+        "import sys; from badak import cli; from badak.cli import COMMANDS\n"
+        "def flood(args):\n"
+        "    for i in range(10**6): print('row', i)\n"
+        "    return 0\n"
+        "COMMANDS['evaluate'] = flood\n"
+        "sys.exit(cli.main(['evaluate', 'x', '--data', 'iris']))\n"
+    )
+    done = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1", shell=True,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.stdout == "row 0\n"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
 
 
 @pytest.fixture(scope="module")
