@@ -41,7 +41,7 @@ def build_parser():
     train.add_argument(
         "--data",
         default="digits",
-        help="digits|iris|wine|breast_cancer|spiral|fashion-mnist|PATH.csv|DIR",
+        help="digits|iris|wine|breast_cancer|spiral|fashion-mnist|PATH.csv|DIR (default: digits)",
     )
     train.add_argument("--target", help="the CSV column to predict (default: the last)")
     train.add_argument(
@@ -58,8 +58,10 @@ def build_parser():
         type=_hidden,
         help="hidden layer sizes (default 128,64; for cnn the dense layers, default 128)",
     )
-    train.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"])
-    train.add_argument("--optimizer", default="adam", choices=["sgd", "adam"])
+    train.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"],
+                       help="between the hidden layers (default: relu)")  # fmt: skip
+    train.add_argument("--optimizer", default="adam", choices=["sgd", "adam"],
+                       help="adam (the default) or sgd with momentum 0.9")  # fmt: skip
     train.add_argument(
         "--lr",
         type=float,
@@ -67,9 +69,12 @@ def build_parser():
     )
     train.add_argument("--epochs", type=int, help="epochs (default 30; 10 for cnn)")
     train.add_argument("--batch-size", type=int, help="examples per step (default 32; 64 for cnn)")
-    train.add_argument("--label-smoothing", type=float, default=0.0)
-    train.add_argument("--val-split", type=float, default=0.2)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--label-smoothing", type=float, default=0.0,
+                       help="cross-entropy's label smoothing (default: 0)")  # fmt: skip
+    train.add_argument("--val-split", type=float, default=0.2,
+                       help="share of the examples held out (default: 0.2)")  # fmt: skip
+    train.add_argument("--seed", type=int, default=0,
+                       help="seeds the split, the weights, the batches (default: 0)")  # fmt: skip
     train.add_argument("--out", help="run folder (default runs/<data>-<time>)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.add_argument("--quiet", action="store_true", help="no progress bar and no epoch logs")
