@@ -35,10 +35,11 @@ class _Elman:
         saved.append(h)
         return h
 
-    def back_step(self, dh, saved_t, h_prev, w_hh):
-        h = saved_t
-        dpre = dh * (h > 0) if self.relu else dh * (1 - h * h)
-        return dpre, dpre, dpre @ w_hh
+    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
+        """Step t back: its gate gradient into dxw[t] (= dhw[t]); returns (dh_{t-1}, None)."""
+        h = saved[t]
+        dxw[t] = dh * (h > 0) if self.relu else dh * (1 - h * h)
+        return dxw[t] @ w_hh, None
 
 
 class _LSTM:
@@ -57,6 +58,18 @@ class _LSTM:
         saved.append((i, f, cell, o, c_prev, tanh_c))
         return h, c
 
+    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
+        """Step t back: the four gates' gradients into dxw[t] (= dhw[t]); returns (dh, dc)."""
+        i, f, cell, o, c_prev, tanh_c = saved[t]
+        size = dh.shape[-1]
+        dc = dc + dh * o * (1 - tanh_c * tanh_c)
+        g = dxw[t]
+        g[:, :size] = dc * cell * i * (1 - i)
+        g[:, size : 2 * size] = dc * c_prev * f * (1 - f)
+        g[:, 2 * size : 3 * size] = dc * i * (1 - cell * cell)
+        g[:, 3 * size :] = dh * tanh_c * o * (1 - o)
+        return g @ w_hh, dc * f
+
 
 class _GRU:
     gates = 3
@@ -74,6 +87,20 @@ class _GRU:
         n = np.tanh(xw[:, 2 * size :] + r * hw_n)
         saved.append((r, z, n, hw_n))
         return n + z * (h - n)
+
+    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
+        """Step t back: the input's and the hidden state's parts of the gates' gradients into
+        dxw[t] and dhw[t] (they differ in the candidate gate); returns (dh, None)."""
+        r, z, n, hw_n = saved[t]
+        size = dh.shape[-1]
+        dn = dh * (1 - z) * (1 - n * n)
+        dr = dn * hw_n * r * (1 - r)
+        dz = dh * (hidden[t] - n) * z * (1 - z)
+        dxw[t, :, :size] = dhw[t, :, :size] = dr
+        dxw[t, :, size : 2 * size] = dhw[t, :, size : 2 * size] = dz
+        dxw[t, :, 2 * size :] = dn
+        dhw[t, :, 2 * size :] = dn * r
+        return dh * z + dhw[t] @ w_hh, None
 
 
 CELLS = {
@@ -140,41 +167,17 @@ class RecurrentLayer(Function):
         hidden = self._hidden_states(h0)
         dh = np.zeros_like(h0)
         dc = grad[steps].copy() if lstm else None
+        cell = CELLS[self.mode]
         for t in range(steps - 1, -1, -1):
-            dh = dh + dy[t]
-            if self.mode == "LSTM":
-                i, f, cell, o, c_prev, tanh_c = saved[t]
-                dc = dc + dh * o * (1 - tanh_c * tanh_c)
-                g = dxw[t]
-                g[:, :size] = dc * cell * i * (1 - i)
-                g[:, size : 2 * size] = dc * c_prev * f * (1 - f)
-                g[:, 2 * size : 3 * size] = dc * i * (1 - cell * cell)
-                g[:, 3 * size :] = dh * tanh_c * o * (1 - o)
-                dc = dc * f
-                dh = g @ w_hh
-            elif self.mode == "GRU":
-                r, z, n, hw_n = saved[t]
-                h_prev = hidden[t]
-                dn = dh * (1 - z) * (1 - n * n)
-                dr = dn * hw_n * r * (1 - r)
-                dz = dh * (h_prev - n) * z * (1 - z)
-                dxw[t, :, :size] = dr
-                dxw[t, :, size : 2 * size] = dz
-                dxw[t, :, 2 * size :] = dn
-                dhw[t, :, :size] = dr
-                dhw[t, :, size : 2 * size] = dz
-                dhw[t, :, 2 * size :] = dn * r
-                dh = dh * z + dhw[t] @ w_hh
-            else:
-                dpre, _, dh = CELLS[self.mode].back_step(dh, saved[t], hidden[t], w_hh)
-                dxw[t] = dpre
+            dh, dc = cell.back_step(t, dh + dy[t], dc, saved, hidden, w_hh, dxw, dhw)
         flat_dxw = dxw.reshape(steps * batch, -1)
         flat_dhw = dhw.reshape(steps * batch, -1)
         need = self.needs_input_grad
-        dx = (flat_dxw @ w_ih).reshape(x.shape)
-        if self.reverse:
-            dx = dx[::-1]
-        result = [dx if need[0] else None, dh if need[1] else None]
+        dx = None
+        if need[0]:
+            dx = (flat_dxw @ w_ih).reshape(x.shape)
+            dx = dx[::-1] if self.reverse else dx
+        result = [dx, dh if need[1] else None]
         if lstm:
             result.append(dc if need[2] else None)
         d_ih = flat_dxw.T @ x.reshape(steps * batch, -1) if need[-4] else None
