@@ -1,7 +1,40 @@
 """The strong-Wolfe line search of L-BFGS (minFunc's WolfeLineSearch, as torch.optim.LBFGS
 uses it): bracket a step length, then zoom in on it by cubic interpolation."""
 
+import contextlib
+
 from badak.device import np
+
+
+@contextlib.contextmanager
+def _weak_scalars():
+    """NumPy 2's promotion of scalars (NEP 50) for the block, also on NumPy 1: a float32 scalar
+    (a slope g.d) stays float32 against Python numbers, as torch's 0-d tensors do, so the step
+    lengths are the ones torch computes. Nothing to do on NumPy 2."""
+    set_state = getattr(np, "_set_promotion_state", None)
+    if set_state is None or np._get_promotion_state() == "weak":
+        yield
+        return
+    set_state("weak")
+    try:
+        yield
+    finally:
+        set_state("legacy")
+
+
+@contextlib.contextmanager
+def _legacy_scalars():
+    """The caller's promotion back for the block (the user's closure runs under it)."""
+    set_state = getattr(np, "_set_promotion_state", None)
+    if set_state is None:
+        yield
+        return
+    state = np._get_promotion_state()
+    set_state("legacy")
+    try:
+        yield
+    finally:
+        set_state(state)
 
 
 def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -25,6 +58,18 @@ def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
 
 
 def strong_wolfe(objective, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+    """The search of _strong_wolfe under NumPy 2's scalar promotion (see _weak_scalars); the
+    objective runs under the caller's."""
+
+    def evaluate(x, t, d):
+        with _legacy_scalars():
+            return objective(x, t, d)
+
+    with _weak_scalars():
+        return _strong_wolfe(evaluate, x, t, d, f, g, gtd, c1, c2, tolerance_change, max_ls)
+
+
+def _strong_wolfe(objective, x, t, d, f, g, gtd, c1, c2, tolerance_change, max_ls):
     """A step length t along d from x that satisfies the strong Wolfe conditions
 
         f(x + t d) <= f + c1 t gtd   and   |g(x + t d).d| <= -c2 gtd

@@ -85,6 +85,9 @@ PARTING = {
         ("logistic", "small-lr", "strong_wolfe"),
         *{("rosenbrock", name, search) for name in OPTIONS if name != "small-lr"
           for search in (None, "strong_wolfe")},
+        # on NumPy 1 the engine's float32 rounding differs in the last bit here and there, which
+        # Rosenbrock's valley amplifies past float32 tolerance by step 8
+        *([("rosenbrock", "small-lr", "strong_wolfe")] if np.__version__ < "2" else []),
     },
 }  # fmt: skip
 CASES = [
