@@ -189,3 +189,16 @@ def test_a_query_with_every_key_masked_gets_what_torch_gives():
         b = theirs(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(padding),
                    need_weights=need_weights)[0].detach().numpy()  # fmt: skip
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_layers_pass_a_numerical_gradient_check(norm_first):
+    encoder = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, norm_first=norm_first,
+                                         dtype=np.float64)  # fmt: skip
+    decoder = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0, norm_first=norm_first,
+                                         dtype=np.float64)  # fmt: skip
+    x = badak.tensor(RNG.standard_normal((3, 2, 4)), requires_grad=True)
+    memory = badak.tensor(RNG.standard_normal((2, 2, 4)), requires_grad=True)
+    mask = nn.Transformer.generate_square_subsequent_mask(3).double()
+    assert gradcheck(lambda x: encoder(x, src_mask=mask), (x,))
+    assert gradcheck(lambda x, m: decoder(x, m, tgt_mask=mask), (x, memory))
