@@ -8,7 +8,7 @@ from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import as_array, const
 from badak.functions.elementwise import plain, where
-from badak.functions.shape import _one_dim, broadcast_to, get_item, unbroadcast
+from badak.functions.shape import _one_dim, broadcast_to, get_item, pad, unbroadcast
 from badak.tensor import Tensor
 
 
@@ -17,7 +17,7 @@ def _check_index(name, index, ndim=None):
     array = as_array(index)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected an integer index, got dtype {array.dtype}")
-    if ndim is not None and array.ndim != ndim and not (ndim == 0 and array.ndim == 0):
+    if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name}: expected an index of {ndim} dims, got shape {array.shape}")
     return array.astype(np.int64, copy=False)
 
@@ -128,9 +128,7 @@ def _pad_to(part, shape):
     if tuple(np.shape(part)) == tuple(shape):
         return part
     widths = [(0, n - m) for n, m in zip(shape, np.shape(part))]
-    from badak.functions.shape import pad  # noqa: PLC0415 (pad takes torch's flat widths)
-
-    return pad(part, [w for pair in reversed(widths) for w in pair])
+    return pad(part, [w for pair in reversed(widths) for w in pair])  # torch's flat widths
 
 
 def _scatter(name, cls, input, dim, index, src, value):
