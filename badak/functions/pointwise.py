@@ -124,8 +124,6 @@ class Remainder(Function):
     """a - rounded(a / b) * b: rounded down (remainder, Python's %, the sign of b) or toward 0
     (fmod, C's, the sign of a). Gradients 1 and -rounded(a / b)."""
 
-    float_valued = False
-
     def forward(self, a, b, how):
         self.how = how
         return (np.remainder if how is np.floor else np.fmod)(a, b)
