@@ -1,5 +1,8 @@
 """A trained classifier as `badak train` leaves it: the network plus what it needs to be used
-(class names, feature names, the standardisation statistics), saved as one `model.npz`."""
+(class names, the input columns and how they are encoded, the standardisation statistics, the
+calibrating temperature), saved as one `model.npz`.
+
+Raw inputs go through encoder -> standardizer -> network -> logits / temperature -> softmax."""
 
 import math
 from dataclasses import dataclass, field
@@ -7,11 +10,12 @@ from dataclasses import dataclass, field
 import badak
 from badak import checkpoint, nn
 from badak.autograd import no_grad
+from badak.data.encoding import ColumnEncoder
 from badak.device import np
 from badak.functions.activation import softmax
 from badak.tensor import Tensor
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: input columns encoded (missing values, categories) and a temperature
 
 
 @dataclass
@@ -105,7 +109,7 @@ def cnn_architecture(input_shape, n_classes, channels=(32, 64), hidden=(128,),
     }
 
 
-CNN_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+CNN_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU}
 CNN_LAYER_TYPES = ("conv2d", "max_pool2d", "dropout", "flatten", "linear", *CNN_ACTIVATIONS)
 
 
@@ -199,7 +203,11 @@ def _cnn_module(layer, shape):
 
 @dataclass
 class Classifier:
-    """The network with its classes, features and standardisation."""
+    """The network with its classes, input columns, encoding, standardisation and temperature.
+
+    `feature_names` are the input columns (the encoder's); the network sees encoder.width
+    features.
+    """
 
     network: nn.Module
     architecture: dict
@@ -207,21 +215,38 @@ class Classifier:
     feature_names: list
     target_name: str
     standardizer: Standardizer
-    extra: dict = field(default_factory=dict)  # seed, data name: kept in the file's metadata
+    extra: dict = field(default_factory=dict)  # seed, data, held-out rows: kept in the metadata
+    encoder: ColumnEncoder = None  # None: every input column a number, filled with its mean
+    temperature: float = 1.0
 
-    def logits(self, features):
-        """(N, C) scores for raw (N, D) features."""
+    def __post_init__(self):
+        if self.encoder is None:
+            self.encoder = ColumnEncoder(
+                [
+                    {"name": name, "kind": "number", "fill": float(mean)}
+                    for name, mean in zip(self.feature_names, self.standardizer.mean)
+                ]
+            )
+
+    def features(self, inputs, source="data"):
+        """Standardised float32 features (N, width) of raw inputs: an (N, D) matrix of numbers
+        or a table's columns (see ColumnEncoder.transform)."""
+        return self.standardizer(self.encoder.transform(inputs, source))
+
+    def logits(self, inputs, source="data"):
+        """(N, C) scores of raw inputs, before the temperature; `source` names the inputs in
+        errors."""
         self.network.eval()
         with no_grad():
-            return self.network(Tensor(self.standardizer(features)))
+            return self.network(Tensor(self.features(inputs, source)))
 
-    def predict_proba(self, features):
-        """(N, C) class probabilities, float32."""
-        return softmax(self.logits(features), -1)._data
+    def predict_proba(self, inputs, source="data"):
+        """(N, C) calibrated class probabilities, float32: softmax(logits / temperature)."""
+        return softmax(self.logits(inputs, source) / self.temperature, -1)._data
 
-    def predict(self, features):
+    def predict(self, inputs, source="data"):
         """(N,) class indices."""
-        return self.logits(features)._data.argmax(axis=1)
+        return self.logits(inputs, source)._data.argmax(axis=1)
 
     def metadata(self):
         return {
@@ -232,11 +257,13 @@ class Classifier:
             "feature_names": list(self.feature_names),
             "target_name": self.target_name,
             "preprocessing": {
+                "columns": self.encoder.to_json(),
                 "standardize": {
                     "mean": self.standardizer.mean.tolist(),
                     "scale": self.standardizer.scale.tolist(),
-                }
+                },
             },
+            "temperature": float(self.temperature),
             "badak_version": badak.__version__,
             **self.extra,
         }
@@ -252,15 +279,14 @@ class Classifier:
         if meta.get("kind") != "classifier":
             raise ValueError(f"load: {str(path)!r} is a badak file but not a trained classifier")
         try:
-            _check_consistent(meta, state)
+            encoder = _check_consistent(meta, state)
             network = build_network(meta["architecture"])
             network.load_state_dict(state)
             stats = meta["preprocessing"]["standardize"]
             standardizer = Standardizer(
                 np.asarray(stats["mean"], np.float32), np.asarray(stats["scale"], np.float32)
             )
-            known = {"classes", "feature_names", "target_name", "architecture", "preprocessing"}
-            extra = {k: v for k, v in meta.items() if k not in known and k not in _OWN_KEYS}
+            extra = {k: v for k, v in meta.items() if k not in _OWN_KEYS}
             return cls(
                 network,
                 meta["architecture"],
@@ -269,17 +295,23 @@ class Classifier:
                 meta["target_name"],
                 standardizer,
                 extra,
+                encoder,
+                meta.get("temperature", 1.0),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"load: {str(path)!r} holds a damaged classifier: {error}") from None
 
 
-_OWN_KEYS = {"kind", "model_format", "badak_version"}
+_OWN_KEYS = {
+    "kind", "model_format", "badak_version", "architecture", "classes", "feature_names",
+    "target_name", "preprocessing", "temperature",
+}  # fmt: skip
 
 
 def _check_consistent(meta, state):
-    """ValueError unless a classifier's metadata and weights agree: distinct class and feature
-    names (strings), as many output units as classes and input units as features, standardising
+    """The stored ColumnEncoder (None in a format-1 file), checked: ValueError unless a
+    classifier's metadata and weights agree: distinct class and feature names (strings), as
+    many output units as classes and input units as encoded features, standardising
     statistics of one finite number per feature (scales positive), and an architecture whose
     layers fit in the weights the file holds (so that building it cannot exhaust memory; the
     weights' names and shapes are load_state_dict's to check)."""
@@ -292,6 +324,15 @@ def _check_consistent(meta, state):
             raise ValueError(f"its {what} name {twice!r} appears twice")
     if len(classes) < 2 or not features:
         raise ValueError(f"{len(classes)} classes and {len(features)} features")
+    encoder, width = None, len(features)
+    if "columns" in meta["preprocessing"]:
+        encoder = ColumnEncoder.from_json(meta["preprocessing"]["columns"])
+        if encoder.names != features:
+            raise ValueError("its encoded input columns are not its feature names")
+        width = encoder.width
+    temperature = meta.get("temperature", 1.0)
+    if type(temperature) not in (int, float) or not 0 < temperature < math.inf:
+        raise ValueError(f"its temperature {temperature!r} is not a positive number")
     if not isinstance(meta["target_name"], str):
         raise ValueError("its target name is not a string")
     architecture = meta["architecture"]
@@ -301,10 +342,10 @@ def _check_consistent(meta, state):
     sizes = [architecture["in_features"], *hidden, architecture["out_features"]]
     if not all(type(n) is int and n > 0 for n in sizes):
         raise ValueError(f"its layer sizes {sizes} are not positive ints")
-    if sizes[0] != len(features) or sizes[-1] != len(classes):
+    if sizes[0] != width or sizes[-1] != len(classes):
         raise ValueError(
             f"a network from {sizes[0]} inputs to {sizes[-1]} outputs for "
-            f"{len(features)} features and {len(classes)} classes"
+            f"{width} features and {len(classes)} classes"
         )
     stored = sum(math.prod(np.shape(v)) for v in state.values()) if isinstance(state, dict) else 0
     if architecture["model"] == "cnn":
@@ -319,9 +360,10 @@ def _check_consistent(meta, state):
     stats = meta["preprocessing"]["standardize"]
     for name in ("mean", "scale"):
         values = stats[name]
-        if not isinstance(values, list) or len(values) != len(features):
+        if not isinstance(values, list) or len(values) != width:
             raise ValueError(f"its standardising {name} is not one number per feature")
         if not all(type(v) in (int, float) and np.isfinite(v) for v in values):
             raise ValueError(f"its standardising {name} holds a value that is not a finite number")
     if not all(v > 0 for v in stats["scale"]):
         raise ValueError("its standardising scale holds a value that is not positive")
+    return encoder

@@ -1,4 +1,5 @@
-"""Figures of a run: loss curves, the confusion matrix, the decision boundary of 2-D data.
+"""Figures of a run: loss curves, the confusion matrix, the reliability diagram, the decision
+boundary of 2-D data.
 
 matplotlib (the `plot` extra) is imported here only, with the Agg backend, so badak itself never
 needs a display or matplotlib. Each figure is written atomically as a PNG.
@@ -47,13 +48,17 @@ def loss_curves(history, path):
 
 
 def confusion(matrix, classes, path):
-    """The confusion matrix (rows: true class, columns: predicted), counts written in."""
+    """The confusion matrix (rows: true class, columns: predicted), each row coloured by its
+    shares so that small classes read as clearly as large ones; cells give count and row share."""
     plt = _pyplot()
+    matrix = np.asarray(matrix)
     n = len(classes)
+    totals = matrix.sum(axis=1, keepdims=True)
+    shares = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
     size = min(4 + 0.5 * n, 14)
     figure, axes = plt.subplots(figsize=(size, size))
-    image = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axes, fraction=0.046)
+    image = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    figure.colorbar(image, ax=axes, fraction=0.046, label="share of the true class")
     axes.set(
         xticks=range(n),
         yticks=range(n),
@@ -64,10 +69,48 @@ def confusion(matrix, classes, path):
     axes.set_xticklabels(classes, rotation=45, ha="right")
     axes.set_yticklabels(classes)
     if n <= 20:
-        threshold = matrix.max() / 2 if matrix.size else 0
+        fontsize = 11 if n <= 4 else 8 if n <= 12 else 6  # two lines must fit in a cell
         for (i, j), count in np.ndenumerate(matrix):
-            color = "white" if count > threshold else "black"
-            axes.text(j, i, str(count), ha="center", va="center", color=color, fontsize=8)
+            text = f"{count}\n{shares[i, j]:.0%}" if totals[i, 0] else str(count)
+            color = "white" if shares[i, j] > 0.5 else "black"  # dark cells need light text
+            axes.text(j, i, text, ha="center", va="center", color=color, fontsize=fontsize)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def reliability(before, after, path, ece=None):
+    """Reliability diagram: accuracy against mean confidence per bin, before and after temperature
+    scaling, with the diagonal of perfect calibration; below, how many examples each bin holds.
+
+    Args:
+        before, after: dicts from badak.calibration.reliability_bins (same bins).
+        path: the PNG to write.
+        ece: optional (ECE before, ECE after), shown in the legend.
+    """
+    plt = _pyplot()
+    figure, (axes, counts) = plt.subplots(
+        2, 1, figsize=(6, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    axes.plot([0, 1], [0, 1], linestyle="--", color="gray", label="perfectly calibrated")
+    lower = np.array(before["lower"])
+    width = (np.array(before["upper"]) - lower) / 2
+    for k, (name, bins) in enumerate((("before", before), ("after", after))):
+        label = f"{name} scaling"
+        if ece is not None:
+            label += f" (ECE {ece[k]:.3f})"
+        nonempty = [i for i, count in enumerate(bins["count"]) if count]  # None: nothing to draw
+        axes.plot(
+            [bins["confidence"][i] for i in nonempty],
+            [bins["accuracy"][i] for i in nonempty],
+            marker="o",
+            label=label,
+        )
+        counts.bar(lower + k * width, bins["count"], width=width, align="edge", label=name)
+    axes.set(ylabel="accuracy", xlim=(0, 1), ylim=(0, 1), title="Reliability (validation)")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left")
+    counts.set(xlabel="confidence (largest probability)", ylabel="examples")
+    counts.legend()
     figure.tight_layout()
     _save(figure, path)
 

@@ -101,21 +101,25 @@ def fit(network, optimizer, loader, epochs, *, loss_fn=cross_entropy, start_epoc
     return epoch
 
 
+def logits_of(network, features, batch_size=1024):
+    """(N, C) float32 logits of (N, D) features, in eval mode, without a graph."""
+    network.eval()
+    with no_grad():
+        chunks = [
+            network(Tensor(features[start : start + batch_size])).numpy()
+            for start in range(0, len(features), batch_size)
+        ]
+    return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+
+
 def evaluate(network, split, batch_size=1024):
     """(mean loss, accuracy, predictions) of `network` on a split, in eval mode, no graph."""
-    network.eval()
-    losses, predictions = [], []
-    with no_grad():
-        for start in range(0, len(split.targets), batch_size):
-            x = Tensor(split.features[start : start + batch_size])
-            y = split.targets[start : start + batch_size]
-            logits = network(x)
-            losses.append(cross_entropy(logits, Tensor(y), reduction="sum").item())
-            predictions.append(logits.numpy().argmax(axis=1))
-    predicted = np.concatenate(predictions) if predictions else np.zeros(0, np.int64)
-    if not len(predicted):
-        return 0.0, 0.0, predicted
-    return sum(losses) / len(predicted), float((predicted == split.targets).mean()), predicted
+    if not len(split.targets):
+        return 0.0, 0.0, np.zeros(0, np.int64)
+    logits = logits_of(network, split.features, batch_size)
+    loss = cross_entropy(Tensor(logits), Tensor(split.targets)).item()
+    predicted = logits.argmax(axis=1)
+    return loss, float((predicted == split.targets).mean()), predicted
 
 
 def confusion_matrix(targets, predicted, n_classes):

@@ -97,12 +97,13 @@ def test_badak_alone_means_badak_train(monkeypatch, argv):
     calls = []
 
     def fake_train(config, out=None, **options):
-        calls.append((config, out, options["resume"], options["quiet"]))
+        calls.append((config, out, options["resume"], options["given"], options["log"] is None))
         raise run.UsageError("stop here")
 
     monkeypatch.setattr(run, "train", fake_train)
     assert main(argv) == 2
-    assert calls == [(TrainConfig(), None, False, False)]
+    given = {"epochs": 30} if "--epochs" in argv else {}
+    assert calls == [(TrainConfig(epochs=30), None, None, given, False)]
 
 
 def test_ctrl_c_during_training_ends_with_one_line_that_says_how_to_resume(monkeypatch, capsys,
@@ -179,11 +180,25 @@ def test_badak_alone_writes_the_run_folder(default_run):
     (folder,) = (root / "runs").iterdir()
     assert re.fullmatch(r"digits-\d{8}-\d{6}", folder.name)
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["checkpoint.npz", "confusion.png", "loss.png", "metrics.json", "model.npz"]
-    for png in ("loss.png", "confusion.png"):
+    assert names == [
+        "checkpoint.npz", "confusion.png", "loss.png", "metrics.json", "model.npz",
+        "reliability.png",
+    ]  # fmt: skip
+    for png in ("loss.png", "confusion.png", "reliability.png"):
         assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert list(metrics) == ["epochs"] and len(metrics["epochs"]) == 30
+    assert list(metrics) == [
+        "config", "data", "epochs", "best_epoch", "final", "per_class", "confusion", "calibration"
+    ]  # fmt: skip
+    assert len(metrics["epochs"]) == 30 and metrics["config"]["data"] == "digits"
+    best = metrics["best_epoch"]
+    assert metrics["final"]["val_loss"] == min(row["val_loss"] for row in metrics["epochs"])
+    assert metrics["final"]["epoch"] == best and metrics["final"]["epochs_run"] == 30
+    assert [row["class"] for row in metrics["per_class"]] == [str(k) for k in range(10)]
+    assert sum(row["support"] for row in metrics["per_class"]) == 359  # a stratified fifth
+    calibration = metrics["calibration"]
+    assert calibration["bins"] == 15 and calibration["temperature"] > 0
+    assert calibration["after"]["nll"] <= calibration["before"]["nll"]
     keys = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"]
     for number, row in enumerate(metrics["epochs"], 1):
         assert list(row) == keys and row["epoch"] == number
@@ -243,5 +258,12 @@ def test_evaluate_the_default_run_on_all_of_digits(capsys, default_run):
     status, out, err = run_cli(capsys, "evaluate", folder, "--data", "digits", "--json")
     report = json.loads(out)
     assert status == 0 and err == ""
-    assert report["n"] == 1797 and np.sum(report["confusion"]) == 1797
-    assert report["accuracy"] > 0.98  # four fifths of it were trained on
+    assert report["n"] == 359 and np.sum(report["confusion"]) == 359  # the held-out rows
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert report["accuracy"] == metrics["final"]["val_accuracy"]
+    status, out, err = run_cli(
+        capsys, "evaluate", folder, "--data", "digits", "--json", "--split", "all"
+    )
+    everything = json.loads(out)
+    assert everything["n"] == 1797 and np.sum(everything["confusion"]) == 1797
+    assert everything["accuracy"] > report["accuracy"]  # four fifths of it were trained on

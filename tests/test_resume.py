@@ -2,6 +2,7 @@
 extended or killed and resumed ends bitwise equal to an uninterrupted run."""
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -44,6 +45,7 @@ def checkpoint_state(folder):
     state["history"] = [{k: v for k, v in r.items() if k != "seconds"} for r in state["history"]]
     state.pop("model")
     state.pop("optimizer")  # their arrays are compared with assert_same_arrays
+    state["best"].pop("model")
     return state
 
 
@@ -58,9 +60,9 @@ def assert_same_run(folder, reference):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Uninterrupted digits runs of 6 and 12 epochs, seed 0."""
+    """Uninterrupted digits runs of 3, 6 and 12 epochs, seed 0."""
     root = tmp_path_factory.mktemp("reference")
-    return {epochs: train(root / f"e{epochs}", "--epochs", epochs) for epochs in (6, 12)}
+    return {epochs: train(root / f"e{epochs}", "--epochs", epochs) for epochs in (3, 6, 12)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -89,19 +91,63 @@ def test_resume_with_more_epochs_equals_an_uninterrupted_run(tmp_path, runs):
     assert len(json.loads((folder / "metrics.json").read_text())["epochs"]) == 6
 
 
-def test_resume_uses_the_stored_arguments_over_new_ones(tmp_path, runs):
-    # Stored arguments win: --lr, --seed, --batch-size, --data and --model given on resume are
-    # ignored (only a larger --epochs counts), so the run still equals the uninterrupted one.
+def test_resume_keeps_the_stored_arguments_and_may_change_the_threads(tmp_path, runs):
+    # Arguments that agree with the stored ones, and --threads, are accepted on resume; the
+    # run still equals the uninterrupted one.
     folder = train(tmp_path / "run", "--epochs", "3")
-    ignored = ["--lr", "0.5", "--seed", "7", "--batch-size", "8", "--data", "iris"]
-    train(folder, "--epochs", "6", "--resume", *ignored, "--model", "linear")
+    same = ["--seed", "0", "--data", "digits", "--model", "mlp", "--hidden", "128,64"]
+    train(folder, "--epochs", "6", "--resume", *same, "--threads", "2")
     assert_same_run(folder, runs[6])
     with np.load(folder / "checkpoint.npz") as archive:
         config = json.loads(str(archive["__badak__"]))["metadata"]["config"]
     assert config["lr"] is None and config["seed"] == 0 and config["data"] == "digits"
-    assert config["epochs"] == 6
+    assert config["epochs"] == 6 and config["threads"] == 2
     groups = badak.load(folder / "checkpoint.npz")["optimizer"]["param_groups"]
     assert [group["lr"] for group in groups] == [1e-3]
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--data", "iris"], "has --data digits, not iris"),
+        (["--model", "linear"], "has --model mlp, not linear"),
+        (["--lr", "0.5"], "has --lr (not given), not 0.5"),
+        (["--seed", "7"], "has --seed 0, not 7"),
+        (["--hidden", "8"], "has --hidden 128,64, not 8"),
+    ],
+)
+def test_resume_refuses_other_data_model_or_settings(capsys, tmp_path, runs, argv, says):
+    folder = tmp_path / "run"
+    shutil.copytree(runs[6], folder)
+    before = snapshot(folder)
+    status, _, err = run_cli(capsys, *DIGITS, "--resume", "--out", folder, "--epochs", "8", *argv)
+    line = assert_one_error_line(status, err, "train")
+    assert says in line and "start a new run" in line
+    assert snapshot(folder) == before
+
+
+def test_resume_alone_continues_the_latest_run_of_the_same_data(capsys, tmp_path, runs,
+                                                                 monkeypatch):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    older, newer = tmp_path / "runs" / "digits-1", tmp_path / "runs" / "digits-2"
+    shutil.copytree(runs[3], older)
+    shutil.copytree(runs[3], newer)
+    os.utime(older / "checkpoint.npz", (1, 1))  # newer's checkpoint is the latest
+    os.utime(newer / "checkpoint.npz", (2, 2))
+    status, out, _ = run_cli(capsys, "train", "--resume", "--epochs", "6", "--quiet")
+    assert status == 0 and "epochs=6 " in out
+    assert_same_run(newer, runs[6])
+    assert badak.load(older / "checkpoint.npz")["epoch"] == 3
+    status, _, err = run_cli(capsys, "train", "--data", "iris", "--resume", "--quiet")
+    assert "no run of iris in runs/" in assert_one_error_line(status, err, "train")
+
+
+def test_resume_takes_the_folder_as_its_value(capsys, tmp_path, runs):
+    folder = tmp_path / "run"
+    shutil.copytree(runs[3], folder)
+    status, out, _ = run_cli(capsys, "train", "--resume", folder, "--epochs", "6", "--quiet")
+    assert status == 0 and "epochs=6 " in out
+    assert_same_run(folder, runs[6])
 
 
 def test_resume_of_a_finished_run_trains_no_more(capsys, tmp_path, runs):
@@ -216,6 +262,7 @@ def test_a_killed_run_resumes_to_bitwise_the_uninterrupted_result(capsys, tmp_pa
         "loss.png",
         "metrics.json",
         "model.npz",
+        "reliability.png",
     ]
 
 

@@ -49,14 +49,19 @@ def test_iris_linear_reaches_90_percent(capsys, tmp_path):
     assert accuracy >= 0.9
     assert classifier.classes == ["setosa", "versicolor", "virginica"]
     assert classifier.architecture["model"] == "linear"
-    assert pngs(tmp_path / "run") == ["confusion.png", "loss.png"]
+    assert pngs(tmp_path / "run") == ["confusion.png", "loss.png", "reliability.png"]
 
 
 def test_spiral_reaches_95_percent_and_draws_the_decision_boundary(capsys, tmp_path):
     accuracy, classifier = train(capsys, tmp_path / "run", "--data", "spiral")
     assert accuracy >= 0.95
     assert classifier.feature_names == ["x1", "x2"]
-    assert pngs(tmp_path / "run") == ["confusion.png", "decision_boundary.png", "loss.png"]
+    assert pngs(tmp_path / "run") == [
+        "confusion.png",
+        "decision_boundary.png",
+        "loss.png",
+        "reliability.png",
+    ]
     assert (tmp_path / "run" / "decision_boundary.png").read_bytes()[:8] == PNG
 
 
@@ -203,8 +208,11 @@ def evaluate_json(capsys, *argv):
 
 def test_evaluate_json_reports_on_all_the_rows(capsys, pets):
     run, data = pets
-    report = evaluate_json(capsys, run, "--data", data)
-    assert list(report) == ["accuracy", "loss", "n", "classes", "confusion"]
+    report = evaluate_json(capsys, run, "--data", data, "--split", "all")
+    assert list(report) == [
+        "accuracy", "loss", "ece", "n", "scope", "classes", "confusion", "per_class"
+    ]  # fmt: skip
+    assert report["scope"] == "all 90 rows"
     assert report["n"] == 90 and report["classes"] == ["bird", "cat", "dog"]
     confusion = np.array(report["confusion"])
     assert confusion.shape == (3, 3) and confusion.sum() == 90
@@ -221,13 +229,18 @@ def test_evaluate_text_output(capsys, pets):
     status, out, err = run_cli(capsys, "evaluate", run, "--data", data)
     lines = out.splitlines()
     assert status == 0 and err == ""
-    assert lines[0] == (
-        f"accuracy={report['accuracy']:.4f} loss={report['loss']:.4f} n={report['n']}"
+    assert lines[0] == "scored the 18 rows held out from training (--split all scores all 90)"
+    assert lines[1] == (
+        f"accuracy={report['accuracy']:.4f} loss={report['loss']:.4f} ece={report['ece']:.4f} "
+        f"n={report['n']}"
     )
-    assert lines[1].startswith("confusion")
-    for name, row, line in zip(report["classes"], report["confusion"], lines[2:]):
+    assert lines[2].startswith("confusion")
+    for name, row, line in zip(report["classes"], report["confusion"], lines[3:6]):
         assert line.split() == [name, *map(str, row)]
-    assert len(lines) == 5
+    assert lines[6].split() == ["class", "precision", "recall", "f1", "support"]
+    for scores, line in zip(report["per_class"], lines[7:]):
+        assert line.split()[0] == scores["class"] and int(line.split()[-1]) == scores["support"]
+    assert len(lines) == 10
 
 
 def test_evaluate_takes_a_run_folder_or_its_model_npz(capsys, pets):
@@ -239,7 +252,7 @@ def test_evaluate_takes_a_run_folder_or_its_model_npz(capsys, pets):
 
 def test_evaluate_finds_the_stored_target_anywhere_and_takes_target(capsys, pets, tmp_path):
     run, data = pets
-    expected = evaluate_json(capsys, run, "--data", data)
+    expected = evaluate_json(capsys, run, "--data", data, "--split", "all")
     rows = read_rows(data)
     moved = [[row[3], row[2], row[0], row[1]] for row in rows]  # label first, columns shuffled
     write_csv(tmp_path / "moved.csv", moved[0], moved[1:])
@@ -276,7 +289,7 @@ def test_predict_writes_a_prediction_column_to_stdout(capsys, pets):
 
 def test_predictions_agree_with_evaluate(capsys, pets):
     run, data = pets
-    report = evaluate_json(capsys, run, "--data", data)
+    report = evaluate_json(capsys, run, "--data", data, "--split", "all")
     out = run_cli(capsys, "predict", run, "--data", data)[1]
     predicted = [row[0] for row in list(csv.reader(io.StringIO(out)))[1:]]
     labels = [row[3] for row in read_rows(data)[1:]]
@@ -329,7 +342,8 @@ def test_predict_and_evaluate_agree_with_the_classifier(pets):
     expected = np.asarray(classifier.classes)[classifier.predict(features)]
     text = inference.predict(run, data)
     assert text.splitlines()[1:] == list(expected)
-    report = inference.evaluate(run / "model.npz", data)
+    report = inference.evaluate(run / "model.npz", data, split="all")
     assert re.fullmatch(
-        r"accuracy=\d\.\d{4} loss=\d\.\d{4} n=90", inference.format_report(report).split("\n")[0]
+        r"accuracy=\d\.\d{4} loss=\d\.\d{4} ece=\d\.\d{4} n=90",
+        inference.format_report(report).split("\n")[1],
     )

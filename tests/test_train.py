@@ -66,9 +66,10 @@ def test_fit_returns_the_history_and_a_summary(tmp_path):
     assert re.fullmatch(
         r"val_accuracy=\d\.\d{4} val_loss=\d+\.\d{4} epochs=4 time=\d+\.\ds", result.summary()
     )
-    assert len(result.predictions) == len(result.validation.targets) == 30
-    accuracy = float((result.predictions == result.validation.targets).mean())
-    assert accuracy == result.final["val_accuracy"]
+    _, validation = iris_splits()
+    assert len(result.predictions) == len(validation.targets) == 30
+    accuracy = float((result.predictions == validation.targets).mean())
+    assert accuracy == result.best["val_accuracy"]  # the predictions of the model saved
     saved = json.loads((tmp_path / "metrics.json").read_text())["epochs"]
     assert saved == result.history
 
@@ -76,12 +77,13 @@ def test_fit_returns_the_history_and_a_summary(tmp_path):
 def test_fit_writes_a_checkpoint_before_the_first_epoch(tmp_path):
     seen = []
 
-    def progress(total, epoch):
+    def progress(total, epoch, epochs):
         if epoch == 1:  # called before the first epoch trains
             state = badak.load(tmp_path / "checkpoint.npz")
-            seen.append((total, state["epoch"], state["history"]))
+            seen.append((total, epochs, state["epoch"], state["history"]))
             Classifier.load(tmp_path / "model.npz")
-            seen.append(json.loads((tmp_path / "metrics.json").read_text()))
+            metrics = json.loads((tmp_path / "metrics.json").read_text())
+            seen.append({k: metrics[k] for k in ("epochs", "best_epoch")})
         return None
 
     config = TrainConfig(data="iris", epochs=1, batch_size=40).validate()
@@ -96,7 +98,7 @@ def test_fit_writes_a_checkpoint_before_the_first_epoch(tmp_path):
         target_name="species",
         progress=progress,
     )
-    assert seen == [(3, 0, []), {"epochs": []}]  # 120 examples in batches of 40
+    assert seen == [(3, 1, 0, []), {"epochs": [], "best_epoch": 0}]  # 120 in batches of 40
 
 
 def test_fit_logs_one_line_per_epoch(tmp_path):
@@ -148,7 +150,7 @@ def test_fit_raises_on_divergence_and_keeps_the_last_good_epoch(tmp_path, monkey
         optimizers.append(make_optimizer(config, network))
         return optimizers[-1]
 
-    def progress(total, epoch):
+    def progress(total, epoch, epochs):
         if epoch == 3:  # two good epochs, then a step that cannot stay finite
             optimizers[0].param_groups[0]["lr"] = 1e30
         return None
@@ -170,10 +172,11 @@ def test_fit_raises_on_divergence_and_keeps_the_last_good_epoch(tmp_path, monkey
     state = badak.load(tmp_path / "checkpoint.npz")
     assert state["epoch"] == 2 and len(state["history"]) == 2
     assert len(json.loads((tmp_path / "metrics.json").read_text())["epochs"]) == 2
-    weights = arrays(tmp_path / "model.npz")
+    weights = arrays(tmp_path / "model.npz")  # the better of the two good epochs
     assert all(np.isfinite(w).all() for w in weights.values())
-    for name, value in state["model"].items():
-        assert np.array_equal(value.numpy(), weights[name])
+    assert state["best"]["epoch"] in (1, 2)
+    for name, value in state["best"]["model"].items():
+        assert np.array_equal(value, weights[name])
 
 
 DIVERGING = ["--data", "digits", "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3"]

@@ -347,7 +347,7 @@ class Dropout2d(Dropout):
     function = staticmethod(activation.dropout2d)
 
 
-ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "gelu": GELU}
 
 
 class MLP(Sequential):

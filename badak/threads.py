@@ -1,0 +1,84 @@
+"""How many threads the BLAS library under NumPy may use while a block of code runs.
+
+The matrices of a typical `badak train` run are small: a second BLAS thread costs more in
+hand-offs than it saves, and on a busy machine threads that wait for each other make a run many
+times slower. `badak train` therefore runs with one BLAS thread unless `--threads` says more.
+
+threadpoolctl (the `fast` extra) does this for every BLAS it knows (OpenBLAS, MKL, BLIS,
+Accelerate). Without it, badak talks to the OpenBLAS that NumPy's wheels ship through its C
+entry points, and does nothing (returning False) where it finds none.
+"""
+
+import contextlib
+import ctypes
+import os
+from pathlib import Path
+
+from badak.device import np
+
+# OpenBLAS's thread-count entry points under the names its builds export: plain, 64-bit
+# integer (NumPy 1.26's wheels) and scipy-openblas (NumPy 2's wheels).
+_SYMBOLS = (
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+)
+
+
+@contextlib.contextmanager
+def blas_threads(count):
+    """Limit BLAS to `count` threads inside the block (restored after it).
+
+    Yields True when a BLAS library was limited, False when none was found to limit.
+    """
+    if type(count) is not int or count < 1:
+        raise ValueError(f"blas_threads: expected a positive int, got {count!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(limits=count, user_api="blas") as limits:
+            yield bool(limits.get_original_num_threads())
+        return
+    controls = openblas_controls()
+    before = [get() for get, _ in controls]
+    for _, set_threads in controls:
+        set_threads(count)
+    try:
+        yield bool(controls)
+    finally:
+        for (_, set_threads), n in zip(controls, before):
+            set_threads(n)
+
+
+def openblas_controls():
+    """[(get_num_threads, set_num_threads)] of each OpenBLAS loaded in this process."""
+    controls = []
+    for path in _loaded_openblas():
+        try:
+            library = ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        for get_name, set_name in _SYMBOLS:
+            get = getattr(library, get_name, None)
+            set_threads = getattr(library, set_name, None)
+            if get is not None and set_threads is not None:
+                get.restype, set_threads.argtypes = ctypes.c_int, [ctypes.c_int]
+                controls.append((get, set_threads))
+                break
+    return controls
+
+
+def _loaded_openblas():
+    """Paths of the OpenBLAS libraries this process has loaded (Linux: /proc/self/maps), or
+    else those shipped beside NumPy (its wheels put them in numpy.libs or numpy/.dylibs)."""
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        paths = {line.split()[-1] for line in maps.read_text().splitlines() if "/" in line}
+    else:
+        root = Path(np.__file__).parent
+        folders = (root.parent / "numpy.libs", root / ".dylibs", root.parent / "numpy")
+        paths = {str(p) for folder in folders if folder.is_dir() for p in folder.iterdir()}
+    return sorted(p for p in paths if "openblas" in os.path.basename(p).lower())
