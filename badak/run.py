@@ -80,8 +80,6 @@ DEFAULTS = {
     "cnn": {"hidden": (128,), "epochs": 10, "batch_size": 64},
 }
 
-# Arguments that say what is trained: a resumed run must not be given other values for them.
-IDENTITY = ("data", "target", "features", "drop", "model", "hidden", "activation")
 
 
 class ConfigError(ValueError):
