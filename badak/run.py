@@ -81,7 +81,6 @@ DEFAULTS = {
 }
 
 
-
 class ConfigError(ValueError):
     """An argument of `badak train` that cannot work; raised before anything is written."""
 
