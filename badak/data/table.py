@@ -153,9 +153,10 @@ def _text_names(names, text_columns):
 def _read_parquet(path, raw, text_columns):
     try:
         import pyarrow.parquet as parquet
-    except ImportError:
+    except ImportError as error:
+        # An installed pyarrow can still fail to import (pyarrow 26 refuses NumPy 1.x): say why.
         raise DataError(
-            f"{path}: reading Parquet needs pyarrow (pip install 'badak[tables]')"
+            f"{path}: reading Parquet needs pyarrow (pip install 'badak[tables]'): {error}"
         ) from None
     try:
         arrow = parquet.read_table(io.BytesIO(raw.read()))

@@ -88,14 +88,12 @@ PARTING = {
         # on NumPy 1 the engine's float32 rounding differs in the last bit here and there, which
         # Rosenbrock's valley amplifies past float32 tolerance by step 8
         *([("rosenbrock", "small-lr", "strong_wolfe")] if np.__version__ < "2" else []),
-        # NumPy 2.4's float32 exp/log differ from 2.3's in the last bit; the logistic loss's
-        # line searches then part from torch's within a few steps (an open question: see the
-        # closing note of issue 15)
-        *(
-            {("logistic", name, search) for name in OPTIONS for search in (None, "strong_wolfe")}
-            if tuple(map(int, np.__version__.split(".")[:2])) >= (2, 4)
-            else set()
-        ),
+        # the logistic loss converges to within an ulp of its minimum in float32, where the
+        # tolerance_change test and the line search's comparisons flip on a last-bit difference
+        # in exp and log; those differ between NumPy builds and between CPUs (SIMD paths), so
+        # the counters part here on some machines and not on others. The convex problems are
+        # checked to reach the same minimum below instead.
+        *{("logistic", name, search) for name in OPTIONS for search in (None, "strong_wolfe")},
     },
 }  # fmt: skip
 CASES = [
@@ -148,6 +146,27 @@ def run_both(problem, dtype, steps=STEPS, **options):
 @pytest.mark.parametrize("problem, options, line_search_fn, dtype", CASES)
 def test_lbfgs_matches_torch_every_step(problem, options, line_search_fn, dtype):
     run_both(problem, dtype, line_search_fn=line_search_fn, **OPTIONS[options])
+
+
+CONVEX_PARTING = [
+    pytest.param(problem, name, search, id=f"{problem}-{name}-{search}")
+    for problem, name, search in sorted(PARTING[np.float32], key=str)
+    if problem != "rosenbrock"
+]
+
+
+@pytest.mark.parametrize("problem, options, line_search_fn", CONVEX_PARTING)
+def test_lbfgs_float32_reaches_torchs_minimum_where_the_steps_part(problem, options,
+                                                                  line_search_fn):  # fmt: skip
+    ours, theirs, loss = make_pair(problem, np.float32)
+    opt = optim.LBFGS(ours, line_search_fn=line_search_fn, **OPTIONS[options])
+    topt = torch.optim.LBFGS(theirs, line_search_fn=line_search_fn, **OPTIONS[options])
+    for _ in range(STEPS):
+        value = opt.step(closure_for(opt, badak, ours, loss))
+        tvalue = topt.step(closure_for(topt, torch, theirs, loss))
+    np.testing.assert_allclose(float(value), tvalue.item(), rtol=1e-5)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-4)
 
 
 @each_line_search
