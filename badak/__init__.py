@@ -206,8 +206,8 @@ def numel(x):
 
 
 # Imported on first use, so that `import badak` stays quick: the PyTorch paths badak.nn,
-# badak.optim, badak.utils (.data), and the device modules badak.cuda, badak.accelerator,
-# badak.backends (.mps, .cudnn).
+# badak.optim, badak.utils (.data), badak.distributed, and the device modules badak.cuda,
+# badak.accelerator, badak.backends (.mps, .cudnn).
 _SUBMODULES = (
     "nn",
     "optim",
@@ -218,6 +218,7 @@ _SUBMODULES = (
     "backends",
     "serialization",
     "autograd",
+    "distributed",
 )
 
 

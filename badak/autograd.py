@@ -398,15 +398,40 @@ def backward_order(root):
     return order
 
 
+def leaves_reached(tensors):
+    """The ids of the leaves that require grad which a backward from `tensors` reaches."""
+    found, stack, seen = set(), [], set()
+    for tensor in tensors:
+        if tensor.grad_fn is None:
+            if tensor.requires_grad:
+                found.add(id(tensor))
+        else:
+            stack.append(tensor.grad_fn)
+    while stack:
+        fn = stack.pop()
+        if fn in seen or fn._inputs is None:
+            continue
+        seen.add(fn)
+        for arg, needed in zip(fn._inputs, fn.needs_input_grad):
+            if needed and isinstance(arg, Tensor):
+                if arg.grad_fn is None:
+                    found.add(id(arg))
+                else:
+                    stack.append(arg.grad_fn)
+    return found
+
+
 def run_backward(root, gradient, retain_graph, create_graph):
     """Send `gradient` (root's shape: an array, or a Tensor under create_graph) back from Tensor
     `root` to every leaf that requires grad; free the graph's saved values unless retain_graph."""
     if root.grad_fn is None:
         root._accumulate_grad(gradient)
+        _run_grad_hooks(root)
         return
     if root._version and root.grad_fn.saves_output:
         _refuse_changed(root.grad_fn, ())
     order = backward_order(root.grad_fn)
+    hooked = _hooked_edges(order) if GradHooks.count else None
     grads = {root.grad_fn: gradient}
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
@@ -416,12 +441,50 @@ def run_backward(root, gradient, retain_graph, create_graph):
             grad = grads.pop(fn, None)
             if grad is not None:
                 _backward_step(fn, grad, grads, create_graph)
+            if hooked is not None and fn in hooked:
+                _settle_hooked(fn, hooked, grad is not None)
             if not retain_graph:  # drop what backward saved: a second backward here raises
                 fn.__dict__.clear()
                 fn._inputs = None
     finally:
         quiet_end(quiet)
         _GradMode.enabled = previous_mode
+
+
+class GradHooks:
+    """How many leaves hold post-accumulate-grad hooks (Tensor.register_post_accumulate_grad_hook):
+    while none do, backward spends nothing on them."""
+
+    count = 0
+
+
+def _run_grad_hooks(leaf):
+    hooks = getattr(leaf, "_grad_hooks", None)
+    for hook in list(hooks or ()):
+        hook(leaf)
+
+
+def _hooked_edges(order):
+    """{fn: [hooked leaf inputs]} and, under the key None, {id(leaf): [edges left, whether a
+    gradient arrived]}: a leaf's hooks run once, after the last Function that feeds it."""
+    hooked, pending = {}, {}
+    for fn in order:
+        for arg, needed in zip(fn._inputs, fn.needs_input_grad):
+            if needed and isinstance(arg, Tensor) and getattr(arg, "_grad_hooks", None):
+                hooked.setdefault(fn, []).append(arg)
+                pending.setdefault(id(arg), [0, False])[0] += 1
+    hooked[None] = pending
+    return hooked
+
+
+def _settle_hooked(fn, hooked, reached):
+    pending = hooked[None]
+    for leaf in hooked[fn]:
+        state = pending[id(leaf)]
+        state[0] -= 1
+        state[1] = state[1] or reached
+        if state[0] == 0 and state[1]:
+            _run_grad_hooks(leaf)
 
 
 def _backward_step(fn, grad, grads, create_graph):

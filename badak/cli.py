@@ -208,10 +208,18 @@ def _train(args):
         )
     finally:
         bars.close()
-    if not quiet:
-        print(f"badak: run written to {folder}", file=sys.stderr)
-    print(result.summary())
+    if _lead():
+        if not quiet:
+            print(f"badak: run written to {folder}", file=sys.stderr)
+        print(result.summary())
     return 0
+
+
+def _lead():
+    """Whether this process speaks for the run: under mpiexec, rank 0 alone does."""
+    from badak import distributed
+
+    return not distributed.is_initialized() or distributed.get_rank() == 0
 
 
 def _evaluate(args):
@@ -264,30 +272,38 @@ def main(argv=None):
 
     try:
         return COMMANDS[args.command](args)
-    except Interrupted as stop:  # Ctrl-C during training: one line, no traceback
-        print(
-            f"badak {args.command}: interrupted; the last finished epoch is saved in "
-            f"{stop.folder}: continue with `badak train --resume {stop.folder}`",
-            file=sys.stderr,
-        )
-        return 130
-    except KeyboardInterrupt:
-        print(f"badak {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except (Interrupted, KeyboardInterrupt, UsageError, DataError, TrainingDiverged) as error:
+        if _lead():  # under mpiexec every rank has the error; rank 0 tells it
+            _report(args.command, error)
+        if isinstance(error, (Interrupted, KeyboardInterrupt)):
+            return 130
+        return 1 if isinstance(error, TrainingDiverged) else 2
     except BrokenPipeError:  # `badak predict ... | head`: the reader left; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that Python's exit flush does not fail
         return 141
-    except (UsageError, DataError) as error:
-        print(f"badak {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except TrainingDiverged as error:
+
+
+def _report(command, error):
+    """One line on stderr for an error the user can act on."""
+    from badak.run import Interrupted
+    from badak.train import TrainingDiverged
+
+    if isinstance(error, Interrupted):  # Ctrl-C during training: one line, no traceback
         print(
-            f"badak {args.command}: error: training diverged: {error}; "
-            "the last good checkpoint is kept",
+            f"badak {command}: interrupted; the last finished epoch is saved in "
+            f"{error.folder}: continue with `badak train --resume {error.folder}`",
             file=sys.stderr,
         )
-        return 1
+    elif isinstance(error, KeyboardInterrupt):
+        print(f"badak {command}: interrupted", file=sys.stderr)
+    elif isinstance(error, TrainingDiverged):
+        print(
+            f"badak {command}: error: training diverged: {error}; the last good checkpoint is kept",
+            file=sys.stderr,
+        )
+    else:
+        print(f"badak {command}: error: {error}", file=sys.stderr)
 
 
 def console_main():

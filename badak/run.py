@@ -22,13 +22,12 @@ from badak.calibration import (
     reliability_bins,
 )
 from badak.classifier import Classifier, Standardizer, build_network, cnn_architecture, cnn_plan
-from badak.data import DataLoader, TensorDataset
 from badak.data.encoding import ColumnEncoder
 from badak.data.errors import DataError
 from badak.data.sources import NAMED, load_labelled, take_rows
 from badak.device import np
-from badak.functions.cross_entropy import cross_entropy
 from badak.random import default_generator, manual_seed
+from badak.ranks import Batches, Ranks, loss_part
 from badak.scores import per_class_scores
 from badak.tensor import Tensor
 from badak.threads import blas_threads
@@ -36,7 +35,6 @@ from badak.train import (
     Split,
     TrainingDiverged,
     confusion_matrix,
-    evaluate,
     fit,
     logits_of,
     stratified_split,
@@ -255,9 +253,10 @@ def _optimizer(config, network):
     return optim.SGD(parameters, lr=lr, momentum=0.9, weight_decay=decay)
 
 
-def _loss_function(config, targets, n_classes):
+def _loss_function(config, targets, n_classes, ranks):
     """The training loss: cross-entropy with the run's label smoothing and, for
-    `--class-weight balanced`, each class weighted n / (C * n_class) as scikit-learn does."""
+    `--class-weight balanced`, each class weighted n / (C * n_class) as scikit-learn does
+    (under several ranks, each rank's part: see badak.ranks.loss_part)."""
     weight = None
     if config.class_weight == "balanced":
         counts = np.bincount(targets, minlength=n_classes).astype(np.float64)
@@ -265,12 +264,7 @@ def _loss_function(config, targets, n_classes):
             len(targets), n_classes * counts, out=np.zeros(n_classes), where=counts > 0
         )
         weight = Tensor(share.astype(np.float32))
-    smoothing = config.label_smoothing
-
-    def loss(logits, y):
-        return cross_entropy(logits, y, weight=weight, label_smoothing=smoothing)
-
-    return loss
+    return loss_part(ranks, weight, config.label_smoothing)
 
 
 class _Best:
@@ -291,18 +285,24 @@ class _Best:
         return {"epoch": self.epoch, "loss": self.loss, "model": self.state}
 
 
-def _write_state(out, classifier, optimizer, config, epoch, history, best, stopped, metrics):
+def _write_state(out, classifier, optimizer, config, epoch, history, best, stopped, metrics,
+                 ranks):  # fmt: skip
     """checkpoint.npz first (what --resume reads), then model.npz (the best epoch's weights)
-    and metrics.json."""
+    and metrics.json: by rank 0, with every rank's random state (dropout draws from it)."""
+    random_states = ranks.gather(default_generator().bit_generator.state)
+    if not ranks.lead:
+        return
     state = {
         "model": classifier.network.state_dict(),
         "optimizer": optimizer.state_dict(),
-        "random_state": json.dumps(default_generator().bit_generator.state),
+        "random_state": json.dumps(random_states[0]),
         "epoch": epoch,
         "history": history,
         "best": best.to_state(),
         "stopped": stopped,
     }
+    if ranks.size > 1:
+        state["rank_random_states"] = json.dumps(random_states)
     checkpoint.save(
         state,
         out / "checkpoint.npz",
@@ -310,6 +310,7 @@ def _write_state(out, classifier, optimizer, config, epoch, history, best, stopp
             "kind": "checkpoint",
             "config": config.to_json(),
             "classifier": classifier.metadata(),
+            "ranks": ranks.size,
         },
     )
     _save_best(classifier, best, out / "model.npz")
@@ -326,7 +327,7 @@ def _save_best(classifier, best, path):
 
 def train_classifier(config, train, validation, out, *, classes, feature_names, target_name,
                      encoder=None, image_shape=None, held_out=None, notes=(), resume=False,
-                     log=None, progress=None):  # fmt: skip
+                     log=None, progress=None, ranks=None):  # fmt: skip
     """Train a classifier on `train`, checking it on `validation` after every epoch, with the
     run folder `out` written from epoch 0 on; the saved model is the epoch with the lowest
     validation loss, calibrated by a temperature fitted on the validation split.
@@ -345,12 +346,15 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
         resume: continue from out/checkpoint.npz (its model, optimizer, random state, history).
         log: a callable taking one line per epoch, or None.
         progress: progress(total_batches, epoch, epochs) -> a tqdm-like bar, or None.
+        ranks: the badak.ranks.Ranks training together (default: this process alone); rank 0
+            writes the folder.
     Returns:
         RunResult. Raises TrainingDiverged when the loss becomes NaN or inf (the last
         checkpoint is kept).
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out, ranks = Path(out), ranks or Ranks()
+    if ranks.lead:
+        out.mkdir(parents=True, exist_ok=True)
     if encoder is None:
         encoder = ColumnEncoder.for_numbers(train.features, feature_names)
     standardizer = Standardizer.fit(train.features, per_feature=config.model != "cnn")
@@ -361,6 +365,9 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
     architecture = _architecture(config, int(train.features.shape[1]), len(classes), image_shape)
     manual_seed(config.seed)
     network = build_network(architecture)
+    if ranks.rank:  # the same weights on every rank, but each its own dropout draws
+        manual_seed(int(np.random.SeedSequence([config.seed, ranks.rank]).generate_state(1)[0]))
+    model = ranks.wrap(network)
     optimizer = _optimizer(config, network)
     extra = {"seed": config.seed, "data": config.data}
     if held_out is not None:
@@ -373,7 +380,10 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
         state = checkpoint.load(out / "checkpoint.npz")
         network.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        default_generator().bit_generator.state = json.loads(state["random_state"])
+        random_states = json.loads(state.get("rank_random_states", "null")) or [
+            json.loads(state["random_state"])
+        ]
+        default_generator().bit_generator.state = random_states[ranks.rank]
         history, start_epoch = list(state["history"]), int(state["epoch"])
         best, stopped = _Best(state.get("best")), bool(state.get("stopped", False))
     else:
@@ -387,12 +397,9 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
             best,
             False,
             report.partial(history, best),
+            ranks,
         )
-    loader = DataLoader(
-        TensorDataset(Tensor(train_set.features), Tensor(train_set.targets)),
-        batch_size=config.batch_size,
-        shuffle=True,
-    )
+    loader = Batches(train_set.features, train_set.targets, config.batch_size, config.seed, ranks)
     epoch_started = time.perf_counter()
 
     def end_of_epoch(epoch, train_loss, train_accuracy):
@@ -400,7 +407,7 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
         val_loss = val_accuracy = None
         if val_set is not None:
             with np.errstate(over="ignore", invalid="ignore"):
-                val_loss, val_accuracy, _ = evaluate(network, val_set)
+                val_loss, val_accuracy = ranks.evaluate(network, val_set)
             if not math.isfinite(val_loss):
                 raise TrainingDiverged(f"the validation loss became {val_loss}")
         history.append(
@@ -416,7 +423,7 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
         best.offer(epoch, val_loss, network)
         stopped = config.patience is not None and epoch - best.epoch >= config.patience
         _write_state(out, classifier, optimizer, config, epoch, history, best, stopped,
-                     report.partial(history, best))  # fmt: skip
+                     report.partial(history, best), ranks)  # fmt: skip
         if log is not None:
             scores = f"train_loss={train_loss:.4f} train_accuracy={train_accuracy:.4f}"
             if val_loss is not None:
@@ -431,9 +438,10 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
     bars = None if progress is None else lambda total, epoch: progress(total, epoch, config.epochs)
     started, epochs_before = time.perf_counter(), len(history)
     if not stopped:
-        fit(network, optimizer, loader, config.epochs,
-            loss_fn=_loss_function(config, train.targets, len(classes)), start_epoch=start_epoch,
-            end_of_epoch=end_of_epoch, progress=bars)  # fmt: skip
+        fit(model, optimizer, loader, config.epochs,
+            loss_fn=_loss_function(config, train.targets, len(classes), ranks),
+            start_epoch=start_epoch, end_of_epoch=end_of_epoch, progress=bars,
+            ranks=ranks)  # fmt: skip
     seconds = time.perf_counter() - started
     if best.state is not None:
         network.load_state_dict({k: Tensor(v) for k, v in best.state.items()})
@@ -442,10 +450,12 @@ def train_classifier(config, train, validation, out, *, classes, feature_names, 
     if logits is not None and config.calibrate:
         calibration = _calibrate(classifier, logits, val_set.targets)
     metrics = _stored_metrics(out) if resume else {}
-    if len(history) > epochs_before or "final" not in metrics:  # a finished run stays as it is
+    finished = len(history) == epochs_before and "final" in metrics
+    if not finished:  # a finished run stays as it is
         metrics = report.final(history, best, seconds, logits, calibration)
-        classifier.save(out / "model.npz")
-        checkpoint.write_text(out / "metrics.json", json.dumps(metrics, indent=1) + "\n")
+        if ranks.lead:
+            classifier.save(out / "model.npz")
+            checkpoint.write_text(out / "metrics.json", json.dumps(metrics, indent=1) + "\n")
     return RunResult(classifier, history, seconds, best.epoch, metrics, logits)
 
 
@@ -688,21 +698,39 @@ def train(config, out=None, resume=None, given=None, log=None, progress=None):
         log: takes one line per epoch and each note about the data, or None.
         progress: progress(total_batches, epoch, epochs) makes a progress bar, or None.
     """
-    if resume:
-        folder = Path(resume) if resume is not True else Path(out) if out else None
-        folder = folder or latest_run(config.data)
-        config, out = _resumed_config(folder, given or {}), folder
-    try:
-        config.validate()
-    except ConfigError as error:
-        raise UsageError(str(error)) from None
-    data = load_labelled(config.data, config.target, sep=config.sep, header=config.header,
-                         features=config.features, drop=config.drop)  # fmt: skip
-    if Path(config.data).exists() and config.data not in NAMED:  # resumable from anywhere
-        config.data = str(Path(config.data).resolve())
-    prepared = _prepare(config, data)
-    _architecture(config, prepared.encoder.width, len(data.classes), data.image_shape)  # checks
-    folder = _run_folder(out, data.name, resume)
+    ranks = Ranks.of_this_job()
+
+    def setup():  # on every rank; the run folder on rank 0 alone
+        nonlocal config
+        folder = out
+        if resume:
+            folder = Path(resume) if resume is not True else Path(out) if out else None
+            folder = folder or latest_run(config.data)
+            config = _resumed_config(folder, given or {})
+            _check_ranks(folder, ranks)
+        try:
+            config.validate()
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+        data = load_labelled(config.data, config.target, sep=config.sep, header=config.header,
+                             features=config.features, drop=config.drop)  # fmt: skip
+        if Path(config.data).exists() and config.data not in NAMED:  # resumable from anywhere
+            config.data = str(Path(config.data).resolve())
+        prepared = _prepare(config, data)
+        _architecture(config, prepared.encoder.width, len(data.classes), data.image_shape)
+        if ranks.size > len(prepared.train.targets):
+            raise UsageError(
+                f"{ranks.size} ranks for {len(prepared.train.targets)} training rows: every rank "
+                "needs at least one; start fewer (mpiexec -n K)"
+            )
+        if ranks.lead:
+            folder = _run_folder(folder, data.name, resume)
+        return data, prepared, folder
+
+    data, prepared, folder = ranks.agree(setup, (UsageError, DataError))
+    folder = Path(ranks.gather(str(folder) if ranks.lead else None)[0])
+    if not ranks.lead:
+        log = progress = None
     if log is not None and not resume:
         for note in data.notes:
             log(f"note: {note}")
@@ -723,11 +751,26 @@ def train(config, out=None, resume=None, given=None, log=None, progress=None):
                 resume=bool(resume),
                 log=log,
                 progress=progress,
+                ranks=ranks,
             )
     except KeyboardInterrupt:
         raise Interrupted(folder) from None
-    _draw(result, folder, prepared.validation)
+    if ranks.lead:
+        _draw(result, folder, prepared.validation)
     return result, folder
+
+
+def _check_ranks(folder, ranks):
+    """A run resumes on as many ranks as it trained on (each rank's dropout draws go on from
+    its own saved state)."""
+    _, meta = checkpoint.load_with_metadata(Path(folder) / "checkpoint.npz")
+    trained = meta.get("ranks", 1)
+    if trained != ranks.size:
+        launch = "without mpiexec" if trained == 1 else f"with mpiexec -n {trained}"
+        raise UsageError(
+            f"--resume: the run in {folder} trained on {trained} rank(s), not {ranks.size}: "
+            f"resume it {launch}"
+        )
 
 
 def _draw(result, folder, validation):

@@ -27,6 +27,7 @@ class Tensor(tensor_methods.TorchMethods):
         "_version",
         "_detached_from",
         "_rebased",
+        "_grad_hooks",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -120,6 +121,27 @@ class Tensor(tensor_methods.TorchMethods):
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if not self.is_leaf:
             self.grad_fn._output_retained = True
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) after each backward has accumulated this leaf's gradient into
+        `.grad` (once per backward, however many operations used the leaf). Returns a handle
+        whose remove() unregisters it."""
+        if not self.is_leaf or not self.requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only a leaf tensor that requires grad "
+                "accumulates a gradient"
+            )
+        if not callable(hook):
+            raise TypeError(
+                f"register_post_accumulate_grad_hook: hook must be callable, got "
+                f"{type(hook).__name__}"
+            )
+        hooks = getattr(self, "_grad_hooks", None)
+        if hooks is None:
+            hooks = self._grad_hooks = []
+        hooks.append(hook)
+        autograd.GradHooks.count += 1
+        return _HookHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's `.grad`
@@ -487,6 +509,19 @@ class Tensor(tensor_methods.TorchMethods):
     def new_tensor(self, data, dtype=None, requires_grad=False):
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return Tensor(array.astype(dtype or self.dtype, copy=False), requires_grad=requires_grad)
+
+
+class _HookHandle:
+    """What register_post_accumulate_grad_hook returns: remove() unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook is not None and self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+            autograd.GradHooks.count -= 1
+        self._hook = None
 
 
 from badak import autograd  # noqa: E402  (Tensor and Function build on each other)

@@ -53,6 +53,23 @@ def blas_threads(count):
             set_threads(n)
 
 
+def limit_blas_threads(count):
+    """Limit BLAS to `count` threads from now on (one per rank under mpiexec, say).
+
+    Returns True when a BLAS library was limited, False when none was found to limit.
+    """
+    if type(count) is not int or count < 1:
+        raise ValueError(f"limit_blas_threads: expected a positive int, got {count!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        controls = openblas_controls()
+        for _, set_threads in controls:
+            set_threads(count)
+        return bool(controls)
+    return bool(threadpool_limits(limits=count, user_api="blas").get_original_num_threads())
+
+
 def openblas_controls():
     """[(get_num_threads, set_num_threads)] of each OpenBLAS loaded in this process."""
     controls = []

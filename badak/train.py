@@ -43,44 +43,54 @@ def stratified_split(targets, fraction, seed):
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
-def train_epoch(network, optimizer, loader, loss_fn=cross_entropy, progress=None):
+def train_epoch(network, optimizer, loader, loss_fn=cross_entropy, progress=None, ranks=None):
     """One pass over `loader`'s (x, y) batches, a step per batch: (mean loss, accuracy).
 
     Args:
         network: a Module mapping x (B, D) to logits (B, C).
         optimizer: steps the network's parameters.
-        loader: yields (x, y) Tensors, y class indices (B,).
-        loss_fn: loss_fn(logits, y) -> a scalar Tensor, the batch's mean loss.
+        loader: yields (x, y) Tensors, y class indices (B,); under several ranks (x, y, y_all):
+            this rank's rows and the targets of the whole batch (badak.ranks.Batches).
+        loss_fn: loss_fn(logits, y) -> a scalar Tensor, the batch's mean loss (under several
+            ranks loss_fn(logits, y, y_all), this rank's part: see badak.ranks.loss_part).
         progress: a tqdm-like bar advanced once per batch, or None.
+        ranks: a badak.ranks.Ranks whose `sum` totals each batch's scores over the ranks, so
+            that every rank sees the same loss; None for one process.
     Raises:
         TrainingDiverged when a batch's loss is NaN or infinite (before its step).
     """
     network.train()
+    several = ranks is not None and ranks.size > 1
     total_loss, correct, seen = 0.0, 0, 0
-    for x, y in loader:
+    for x, y, *whole in loader:
         logits = network(x)
-        loss = loss_fn(logits, y)
+        loss = loss_fn(logits, y, *whole)
         value = loss.item()
+        hits = int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
+        if several:
+            value, hits = ranks.sum([value, hits])
+            value, hits = value / ranks.size, int(hits)
         if not math.isfinite(value):
             raise TrainingDiverged(f"the training loss became {value}")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        labels = y.numpy()
-        total_loss += value * len(labels)
-        correct += int((logits.numpy().argmax(axis=1) == labels).sum())
-        seen += len(labels)
+        n = len(whole[0]) if whole else len(y)
+        total_loss += value * n
+        correct += hits
+        seen += n
         if progress is not None:
             progress.update(1)
     return total_loss / seen, correct / seen
 
 
 def fit(network, optimizer, loader, epochs, *, loss_fn=cross_entropy, start_epoch=0,
-        end_of_epoch=None, progress=None):  # fmt: skip
+        end_of_epoch=None, progress=None, ranks=None):  # fmt: skip
     """Train for epochs start_epoch + 1 .. `epochs`; returns the last epoch that ran.
 
     Args:
-        network, optimizer, loader, loss_fn: as for train_epoch.
+        network, optimizer, loader, loss_fn, ranks: as for train_epoch; a loader with
+            set_epoch(epoch) is told each epoch's number first.
         end_of_epoch: called as end_of_epoch(epoch, train_loss, train_accuracy) after each epoch;
             a true result stops training there (early stopping).
         progress: progress(total_batches, epoch) -> a tqdm-like bar for that epoch, or None.
@@ -88,11 +98,14 @@ def fit(network, optimizer, loader, epochs, *, loss_fn=cross_entropy, start_epoc
         TrainingDiverged as train_epoch; the epochs before it have completed.
     """
     epoch = start_epoch
+    set_epoch = getattr(loader, "set_epoch", None)
     for epoch in range(start_epoch + 1, epochs + 1):
+        if set_epoch is not None:
+            set_epoch(epoch)
         bar = progress(len(loader), epoch) if progress else None
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught above
-                loss, accuracy = train_epoch(network, optimizer, loader, loss_fn, bar)
+                loss, accuracy = train_epoch(network, optimizer, loader, loss_fn, bar, ranks)
         finally:
             if bar is not None:
                 bar.close()

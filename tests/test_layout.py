@@ -38,10 +38,12 @@ FLOORS = {
     "serialization": 5,
     "onnx": 0,
     "utils": 5,
+    "distributed": 5,
     "layers": 5,
     "classifier": 5,
     "plot": 5,
     "train": 6,
+    "ranks": 6,
     "sklearn": 7,
     "run": 7,
     "inference": 8,
@@ -54,6 +56,7 @@ FLOORS = {
 EXCEPTIONS = {
     ("tensor", "functions"),  # each Tensor method is one line that calls badak.functions
     ("tensor", "_format"),  # repr
+    ("nn", "distributed"),  # nn/parallel.py: PyTorch's path to DistributedDataParallel
 }
 CORE = {
     "device", "dtypes", "kernels", "autograd", "tensor", "tensor_methods", "functions", "nn",

@@ -73,3 +73,13 @@ __all__ = [
     "Softplus", "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
     "TransformerEncoder", "TransformerEncoderLayer", "Unflatten", "utils",
 ]  # fmt: skip
+
+
+def __getattr__(name):
+    # nn.parallel builds on badak.distributed, which builds on nn: imported on first use
+    if name in ("parallel", "DataParallel"):
+        import importlib
+
+        parallel = importlib.import_module("badak.nn.parallel")
+        return parallel if name == "parallel" else parallel.DataParallel
+    raise AttributeError(f"module 'badak.nn' has no attribute {name!r}")
