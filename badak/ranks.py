@@ -13,9 +13,10 @@ ranks, so every rank takes the same decisions (divergence, the best epoch, early
 
 from badak import distributed
 from badak.device import np
+from badak.distributed.collectives import sum_floats
 from badak.functions.cross_entropy import cross_entropy
 from badak.tensor import Tensor
-from badak.train import evaluate
+from badak.train import evaluate, logits_of
 
 
 class Ranks:
@@ -40,10 +41,9 @@ class Ranks:
 
     def sum(self, values):
         """Each value summed over the ranks (float64)."""
-        values = np.array(values, np.float64)
-        if self.size > 1:
-            distributed.all_reduce(values)
-        return values
+        if self.size == 1:
+            return np.array(values, np.float64)
+        return sum_floats(values)
 
     def gather(self, value):
         """Every rank's JSON `value`, in rank order."""
@@ -90,8 +90,6 @@ class Ranks:
         targets = split.targets[self.share(len(split.targets))]
         loss_sum = correct = 0.0
         if len(targets):
-            from badak.train import logits_of
-
             logits = logits_of(network, mine)
             loss_sum = cross_entropy(Tensor(logits), Tensor(targets), reduction="sum").item()
             correct = float((logits.argmax(axis=1) == targets).sum())

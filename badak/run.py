@@ -697,6 +697,10 @@ def train(config, out=None, resume=None, given=None, log=None, progress=None):
         given: the arguments the user typed (name -> value), checked against a resumed run's.
         log: takes one line per epoch and each note about the data, or None.
         progress: progress(total_batches, epoch, epochs) makes a progress bar, or None.
+
+    Under `mpiexec -n K` every rank calls this and trains on its share of each batch (see
+    badak.ranks); rank 0 alone writes the folder, logs and shows progress. An argument or data
+    error on any rank is raised on every rank.
     """
     ranks = Ranks.of_this_job()
 

@@ -7,8 +7,8 @@
    includes scoring the 10,000 validation images and rank 0's checkpoint), the median of the
    epochs after the first.
 2. The same data-parallel loop written once for badak and for PyTorch (DistributedSampler,
-   DDP, Adam, the MLP, global batch 256; PyTorch on its gloo backend, started by the same
-   mpiexec): training samples per second on 1 and 2 ranks, and the ratio badak / PyTorch.
+   DDP, Adam, global batch 256; PyTorch on its gloo backend, started by the same mpiexec), for
+   the MLP and for `--model cnn`'s network: training samples per second on 1 and 2 ranks.
 3. The gradient Allreduce per step (the MLP's, the CNN's of `--model cnn`, and 25 MB, PyTorch's
    bucket) on 2 ranks, against the ring bound 2(K-1)/K * bytes / bandwidth, the bandwidth
    being this machine's memory copy rate (the ranks share memory).
@@ -66,8 +66,7 @@ def compute_per_step(networks, repeats=20):
     rng = np.random.default_rng(0)
     result = {}
     for name, network in networks.items():
-        shape = (256, 784) if name == "mlp" else (256, 1, 28, 28)
-        x = badak.tensor(rng.standard_normal(shape).astype(np.float32))
+        x = badak.tensor(rng.standard_normal((256, 784)).astype(np.float32))  # the CNN unflattens
         y = badak.tensor(rng.integers(0, 10, 256))
         optimizer = badak.optim.Adam(network.parameters(), lr=1e-3)
         times = []
@@ -93,9 +92,10 @@ def copy_bandwidth():
     return source.nbytes / statistics.median(times)
 
 
-def loop_worker(library, epochs):
+def loop_worker(library, model_name, steps):
     """Under mpiexec: the training samples per second of a PyTorch-style DDP loop on
-    Fashion-MNIST (median epoch), in `library` (badak or torch); printed by rank 0."""
+    Fashion-MNIST (global batch 256 over the median step, after 3 to warm up), in `library`
+    (badak or torch); printed by rank 0."""
     rank, size = int(os.environ.get("PMI_RANK", 0)), int(os.environ.get("PMI_SIZE", 1))
     if library == "torch":
         import torch
@@ -121,31 +121,39 @@ def loop_worker(library, epochs):
 
     data = load_fashion_mnist()
     images = (data.train_images - data.train_images.mean()) / data.train_images.std()
+    if model_name == "cnn":
+        images = images.reshape(-1, 1, 28, 28)
     dist.init_process_group(backend=backend)
     torch.manual_seed(0)
     dataset = TensorDataset(torch.tensor(images), torch.tensor(data.train_labels))
     sampler = DistributedSampler(dataset, seed=0)
     loader = DataLoader(dataset, batch_size=256 // size, sampler=sampler)
     nn = torch.nn
-    model = DistributedDataParallel(
-        nn.Sequential(
-            nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10)
-        )  # fmt: skip
-    )
+    if model_name == "cnn":  # `badak train --model cnn`'s network
+        layers = [nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
+                  nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 5 * 5, 128),
+                  nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10)]  # fmt: skip
+    else:
+        layers = [nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),
+                  nn.Linear(64, 10)]  # fmt: skip
+    model = DistributedDataParallel(nn.Sequential(*layers))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    seconds = []
-    for epoch in range(epochs):
+    seconds, epoch = [], 0
+    while len(seconds) < steps + 3:
         sampler.set_epoch(epoch)
-        dist.barrier()
-        started = time.perf_counter()
-        for x, y in loader:
+        epoch += 1
+        batches = iter(loader)
+        while len(seconds) < steps + 3:
+            started = time.perf_counter()
+            batch = next(batches, None)
+            if batch is None:
+                break
             optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(model(x), y).backward()
+            torch.nn.functional.cross_entropy(model(batch[0]), batch[1]).backward()
             optimizer.step()
-        dist.barrier()
-        seconds.append(time.perf_counter() - started)
+            seconds.append(time.perf_counter() - started)
     if rank == 0:
-        print(json.dumps(len(dataset) / statistics.median(seconds[1:])))
+        print(json.dumps(256 / statistics.median(seconds[3:])))
     dist.destroy_process_group()
 
 
@@ -177,10 +185,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--allreduce-worker", help=argparse.SUPPRESS)
-    parser.add_argument("--loop-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--loop-worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.loop_worker:
-        loop_worker(args.loop_worker, args.epochs)
+        library, model_name, steps = args.loop_worker
+        loop_worker(library, model_name, int(steps))
         return
     if args.allreduce_worker:
         allreduce_worker(json.loads(args.allreduce_worker), args.repeats)
@@ -199,19 +208,25 @@ def main():
         one = one or rate
         print(f"| {ranks} | {rate:,.0f} | {seconds:.2f} | {rate / one:.2f}x |")
     print()
-    print("The same DDP loop (training only, median epoch), badak against PyTorch (gloo):")
+    print("The same DDP loop (training steps only), badak against PyTorch (gloo):")
     print()
-    print("| ranks | badak samples/s | PyTorch samples/s | badak / PyTorch |")
-    print("|---|---|---|---|")
-    for ranks in (1, 2):
-        rates = {}
-        for library in ("badak", "torch"):
-            command = [str(BIN / "mpiexec"), "-n", str(ranks), sys.executable, __file__,
-                       "--loop-worker", library, "--epochs", str(args.epochs)]  # fmt: skip
-            job = subprocess.run(command, check=True, capture_output=True, text=True)
-            rates[library] = float(job.stdout.strip().splitlines()[-1])
-        print(f"| {ranks} | {rates['badak']:,.0f} | {rates['torch']:,.0f} "
-              f"| {rates['badak'] / rates['torch']:.2f} |")  # fmt: skip
+    print("| model | ranks | badak samples/s | speed-up | PyTorch samples/s | speed-up "
+          "| badak / PyTorch |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for model_name, steps in (("mlp", 400), ("cnn", 24)):
+        first = {}
+        for ranks in (1, 2):
+            rates = {}
+            for library in ("badak", "torch"):
+                command = [str(BIN / "mpiexec"), "-n", str(ranks), sys.executable, __file__,
+                           "--loop-worker", library, model_name, str(steps)]  # fmt: skip
+                job = subprocess.run(command, check=True, capture_output=True, text=True)
+                rates[library] = float(job.stdout.strip().splitlines()[-1])
+                first.setdefault(library, rates[library])
+            print(f"| {model_name} | {ranks} | {rates['badak']:,.0f} "
+                  f"| {rates['badak'] / first['badak']:.2f}x | {rates['torch']:,.0f} "
+                  f"| {rates['torch'] / first['torch']:.2f}x "
+                  f"| {rates['badak'] / rates['torch']:.2f} |")  # fmt: skip
     print()
     bandwidth = copy_bandwidth()
     worker = [str(BIN / "mpiexec"), "-n", "2", sys.executable, __file__,

@@ -14,8 +14,7 @@ Each rank trains on its share and the backward averages the gradients, so every 
 same step. A process started without mpiexec is rank 0 of 1. See docs/distributed.md.
 """
 
-from badak.distributed.group import (
-    DistributedError,
+from badak.distributed.collectives import (
     ReduceOp,
     Work,
     all_gather,
@@ -25,6 +24,10 @@ from badak.distributed.group import (
     barrier,
     broadcast,
     broadcast_object_list,
+    reduce,
+)
+from badak.distributed.group import (
+    DistributedError,
     destroy_process_group,
     get_backend,
     get_rank,
@@ -34,7 +37,6 @@ from badak.distributed.group import (
     is_initialized,
     is_mpi_available,
     launched_by_mpi,
-    reduce,
 )
 from badak.distributed.parallel import DistributedDataParallel
 from badak.distributed.sampler import DistributedSampler

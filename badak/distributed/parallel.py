@@ -11,10 +11,12 @@ the same order on every rank, which MPI requires of collectives.
 """
 
 import contextlib
+import json
 
 from badak.autograd import is_grad_enabled, leaves_reached
 from badak.device import np
-from badak.distributed.group import DistributedError, _all_gather_text, _group, _mpi
+from badak.distributed.collectives import _all_gather_text
+from badak.distributed.group import DistributedError, _group, _mpi
 from badak.nn.module import Module
 from badak.tensor import Tensor
 
@@ -116,23 +118,27 @@ def _check_same_parameters(group, module):
     """DistributedError on every rank unless every rank's module has rank 0's parameters."""
     if group.size == 1:
         return
-    mine = ";".join(f"{n}:{p._data.dtype}{tuple(p.shape)}" for n, p in module.named_parameters())
-    every = _all_gather_text(group, mine, "DistributedDataParallel")
-    if len(set(every)) == 1:
-        return
-    reference = every[0].split(";")
-    for rank, text in enumerate(every):
-        entries = text.split(";")
-        if entries == reference:
+    mine = [[n, str(p._data.dtype), list(p.shape), _order(p._data)]
+            for n, p in module.named_parameters()]  # fmt: skip
+    every = [json.loads(text) for text in _all_gather_text(group, json.dumps(mine), "DDP")]
+    for rank, entries in enumerate(every):
+        if entries == every[0]:
             continue
         differing = next(
-            (f"rank 0 has {a}, rank {rank} has {b}" for a, b in zip(reference, entries) if a != b),
-            f"rank 0 has {len(reference)} parameters, rank {rank} has {len(entries)}",
-        )
+            (f"rank 0 has {_described(a)}, rank {rank} has {_described(b)}"
+             for a, b in zip(every[0], entries) if a != b),
+            f"rank 0 has {len(every[0])} parameters, rank {rank} has {len(entries)}",
+        )  # fmt: skip
         raise DistributedError(
             f"DistributedDataParallel: every rank must wrap a module with the same parameters; "
             f"{differing}"
         )
+
+
+def _described(entry):
+    name, dtype, shape, order = entry
+    layout = " laid out transposed" if order == "F" else ""
+    return f"{name} {dtype} {tuple(shape)}{layout}"
 
 
 def _broadcast_from_rank0(group, tensors):
@@ -155,14 +161,25 @@ def _broadcast_from_rank0(group, tensors):
             start += size
 
 
+def _order(array):
+    """The order in which a parameter's gradient is laid into a bucket: the parameter's own
+    memory order ("F" for a transposed layout), so that copying a gradient laid out as its
+    parameter is a straight copy; it is the same on every rank, being fixed at wrap time."""
+    return "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+
+
 class _Bucket:
     """Parameters of one dtype whose gradients travel in one flat Allreduce."""
 
     def __init__(self, parameters):
         self.parameters = parameters
-        self.sizes = [p._data.size for p in parameters]
         self.dtype = parameters[0]._data.dtype
-        self.flat = None
+        ends = np.cumsum([p._data.size for p in parameters]).tolist()
+        self.pieces = [
+            (p, end - p._data.size, end, _order(p._data)) for p, end in zip(parameters, ends)
+        ]
+        # float16 has no MPI type here: its bucket travels as float32 (exact)
+        self.flat = np.empty(ends[-1], np.float32 if self.dtype == np.float16 else self.dtype)
         self.request = None
         self.waiting = 0
 
@@ -227,14 +244,12 @@ class _Reducer:
             self._finish()
 
     def _start(self, bucket):
-        """Copy the bucket's gradients into one flat array and start its Allreduce."""
-        pieces = []
-        for parameter, size in zip(bucket.parameters, bucket.sizes):
+        """Copy the bucket's gradients into its flat array and start its Allreduce."""
+        flat = bucket.flat
+        for parameter, start, end, order in bucket.pieces:
             grad = parameter.grad
-            pieces.append(np.zeros(size, bucket.dtype) if grad is None else grad._data.ravel())
-        flat = np.concatenate(pieces)
-        bucket.flat = flat.astype(np.float32) if bucket.dtype == np.float16 else flat
-        bucket.request = self.group.comm.Iallreduce(_mpi().IN_PLACE, bucket.flat)
+            flat[start:end] = 0 if grad is None else grad._data.ravel(order)
+        bucket.request = self.group.comm.Iallreduce(_mpi().IN_PLACE, flat)
 
     def _finish(self):
         """Wait for every bucket, then put the averages into `.grad`."""
@@ -243,16 +258,13 @@ class _Reducer:
         size = self.group.size
         for bucket in self.buckets:
             self.group.wait(bucket.request, "DistributedDataParallel's gradient Allreduce")
-            bucket.flat /= size
-            start = 0
-            for parameter, n in zip(bucket.parameters, bucket.sizes):
-                average = bucket.flat[start : start + n].reshape(parameter._data.shape)
-                start += n
-                if parameter.grad is not None:
-                    parameter.grad._data[...] = average
+            for parameter, start, end, order in bucket.pieces:
+                total = bucket.flat[start:end].reshape(parameter._data.shape, order=order)
+                if parameter.grad is not None:  # the average, divided as it is copied back
+                    np.divide(total, size, out=parameter.grad._data, casting="unsafe")
                 elif used is None or used[id(parameter)]:
-                    parameter.grad = Tensor._from_array(average.astype(bucket.dtype))
-            bucket.flat = bucket.request = None
+                    parameter.grad = Tensor._from_array((total / size).astype(bucket.dtype))
+            bucket.request = None
 
     def _used_anywhere(self):
         """{id: whether any rank's output used the parameter}: one that no rank used keeps

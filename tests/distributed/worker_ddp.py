@@ -109,7 +109,8 @@ ddp.load_state_dict(model.state_dict())  # the inner keys load too
 try:
     dist.DistributedDataParallel(nn.Linear(3 + rank, 2))
 except dist.DistributedError as error:
-    assert "rank 0 has weight:float32(2, 3), rank 1 has weight:float32(2, 4)" in str(error), error
+    assert "rank 0 has weight float32 (2, 3)" in str(error), error
+    assert "rank 1 has weight float32 (2, 4)" in str(error), error
 else:
     raise AssertionError("DistributedDataParallel took parameters of different shapes")
 print(f"rank {rank}: ddp ok")
