@@ -248,7 +248,16 @@ class _Reducer:
         flat = bucket.flat
         for parameter, start, end, order in bucket.pieces:
             grad = parameter.grad
-            flat[start:end] = 0 if grad is None else grad._data.ravel(order)
+            if grad is None:
+                flat[start:end] = 0
+            elif grad._data.dtype != bucket.dtype or grad._data.size != end - start:
+                raise RuntimeError(
+                    f"DistributedDataParallel: parameter {self.names[id(parameter)]} changed "
+                    f"to {grad._data.dtype} {tuple(grad.shape)} after it was wrapped; convert "
+                    "the module (.double(), .to(...)) before wrapping it"
+                )
+            else:
+                flat[start:end] = grad._data.ravel(order)
         bucket.request = self.group.comm.Iallreduce(_mpi().IN_PLACE, flat)
 
     def _finish(self):

@@ -105,6 +105,17 @@ assert list(ddp.state_dict()) == ["module.a.weight", "module.a.bias", "module.b.
 assert list(ddp.module.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
 ddp.load_state_dict(model.state_dict())  # the inner keys load too
 
+# converting the module after wrapping it: a clear error, not gradients cast to float32
+model = nn.Linear(3, 2)
+ddp = dist.DistributedDataParallel(model)
+model.double()
+try:
+    ddp(badak.ones(4, 3, dtype=badak.float64)).sum().backward()
+except RuntimeError as error:
+    assert "parameter bias changed to float64 (2,) after it was wrapped" in str(error), error
+else:
+    raise AssertionError("a float64 gradient went into a float32 bucket")
+
 # a module whose parameters differ between ranks: an error on every rank
 try:
     dist.DistributedDataParallel(nn.Linear(3 + rank, 2))
