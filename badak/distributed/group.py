@@ -128,6 +128,7 @@ def _end_every_rank_on_failure(group):
             file=sys.stderr,
             flush=True,
         )
+        time.sleep(0.3)  # the launcher forwards output it has read; an abort cuts the rest off
         group.comm.Abort(1)
 
     sys.excepthook = abort
