@@ -150,6 +150,20 @@ def mlp(table, repeats, dezero):
         table.add(f"one epoch {layout} {activation}, batch 100, SGD", "s", times, 0.9)
 
 
+def main_job(table, repeats):
+    """One epoch of the main job's training loop (Fashion-MNIST, MLP 784-128-64-10, Adam,
+    batch 32): badak's own loop against the same loop in PyTorch."""
+    data = W.main_job_data()
+    steps, missing = available({
+        "badak": lambda: W.main_job_badak(data),
+        "torch": lambda: W.main_job_torch(data),
+    })  # fmt: skip
+    table.missing.update(missing)
+    times = interleaved(steps, max(1, repeats // 2))
+    table.add("main job: one epoch Fashion-MNIST, MLP 784-128-64-10, Adam, batch 32", "s",
+              times, 0.5)  # fmt: skip
+
+
 def layers(table, repeats):
     """The layers PyTorch programs use, forward + backward, badak against torch."""
     for name, description in L.SHAPES.items():
@@ -247,6 +261,7 @@ def main(argv=None):
         table.missing.add("dezero (no --dezero-python)")
     overhead(table, args.repeats, dezero)
     bandwidth = cross_entropy(table, args.repeats)
+    main_job(table, args.repeats)
     mlp(table, args.repeats, dezero)
     layers(table, args.repeats)
     lce = linear_cross_entropy(table, args.repeats)

@@ -157,6 +157,56 @@ def mlp_torch(sizes, activation, data, lr=0.1):
     return epoch
 
 
+def main_job_data():
+    """Fashion-MNIST's training images, standardised as `badak train` does, where Debian's
+    package is installed; otherwise MNIST-shaped noise."""
+    try:
+        from badak.data.fashion_mnist import load_fashion_mnist
+
+        data = load_fashion_mnist()
+        x, y = data.train_images, data.train_labels
+    except Exception:  # noqa: BLE001  (no dataset: the same shapes)
+        x, y = mnist_shaped()
+    x = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)
+    return x.astype(np.float32), y.astype(np.int64)
+
+
+def main_job_badak(data):
+    """One epoch of `badak train`'s own loop: MLP 784-128-64-10, Adam, batch 32."""
+    from badak.classifier import build_network
+    from badak.ranks import Batches, Ranks, loss_part
+    from badak.train import train_epoch
+
+    badak.manual_seed(0)
+    network = build_network({"model": "mlp", "in_features": 784, "hidden": [128, 64],
+                             "out_features": 10, "activation": "relu"})  # fmt: skip
+    optimizer = optim.Adam(network.parameters(), lr=1e-3)
+    batches = Batches(data[0], data[1], 32, 0, Ranks())
+    loss = loss_part(Ranks(), None, 0.0)
+    return lambda: train_epoch(network, optimizer, batches, loss)
+
+
+def main_job_torch(data):
+    """The same epoch in PyTorch: a shuffled DataLoader, the MLP, Adam, batch 32."""
+    torch = _torch()
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 10))  # fmt: skip
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(data[0]), torch.from_numpy(data[1]))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True)
+
+    def epoch():
+        model.train()
+        for x, y in loader:
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    return epoch
+
+
 def mlp_numpy(sizes, activation, data, lr=0.1):
     """A hand-written NumPy MLP step: forward, backward by hand, SGD in place."""
     x, y = data

@@ -4,6 +4,9 @@
 (the `fast` extra), for large contiguous arrays; otherwise NumPy's two passes. PyTorch's
 `param.add_(grad, alpha=-lr)` is one pass, and for a large layer the update is a visible part of a
 training step.
+
+`adam_(...)` is Adam's whole step in one pass: NumPy's version takes 14 passes over the weight
+and its moments, and 14 calls, which dominate a small-batch step.
 """
 
 from badak import kernels
@@ -28,3 +31,25 @@ def add_scaled_(target, scale, values):
             kernel.add_scaled(target.reshape(-1, order="A"), scale, values.reshape(-1, order="A"))
             return
     target += scale * values
+
+
+def adam_(param, grad, exp_avg, exp_avg_sq, scalars):
+    """Adam's moments and step in place in one compiled pass (see update_numba.adam for
+    `grad` and `scalars`); False, changing nothing, where numba is missing or the arrays
+    differ in dtype, shape or memory order, and the caller computes with NumPy."""
+    kernel = kernels.compiled("update_numba")
+    if kernel is None:
+        return False
+    for array in (grad, exp_avg, exp_avg_sq):
+        if not (
+            isinstance(array, np.ndarray)
+            and array.dtype == param.dtype
+            and array.shape == param.shape
+            and array.strides == param.strides
+        ):
+            return False
+    if not (param.flags.c_contiguous or param.flags.f_contiguous) or not param.flags.writeable:
+        return False
+    flat = [a.reshape(-1, order="A") for a in (param, grad, exp_avg, exp_avg_sq)]  # memory order
+    kernel.adam(*flat, np.array(scalars, param.dtype))
+    return True

@@ -1,6 +1,7 @@
 """Adam and AdamW: adaptive moment estimation, with coupled or decoupled weight decay."""
 
 from badak.device import np
+from badak.kernels.update import adam_
 from badak.optim.optimizer import Optimizer
 
 
@@ -87,13 +88,24 @@ class Adam(Optimizer):
 
         if group["maximize"]:
             grad = np.negative(grad)
+        decay = 1
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
-                param *= dtype(1 - lr * weight_decay)
+                decay = 1 - lr * weight_decay
             else:
                 grad = grad + dtype(weight_decay) * param
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        if not group["amsgrad"]:
+            scalars = (decay, 1 - beta1, beta2, 1 - beta2, bias_correction2**0.5, group["eps"],
+                       lr / bias_correction1)  # fmt: skip
+            if adam_(param, grad, exp_avg, exp_avg_sq, scalars):
+                return
+        if decay != 1:
+            param *= dtype(decay)
 
-        scratch = np.subtract(grad, exp_avg)  # the one temporary; reused below
+        # the one temporary, reused below (an array even for a 0-d parameter, as `out=` needs)
+        scratch = np.subtract(grad, exp_avg, out=np.empty_like(exp_avg))
         scratch *= dtype(1 - beta1)
         exp_avg += scratch  # PyTorch's lerp: m + (1 - beta1) (g - m)
         np.multiply(grad, grad, out=scratch)
@@ -105,8 +117,6 @@ class Adam(Optimizer):
             np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
 
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
         denom = np.sqrt(exp_avg_sq, out=scratch)
         denom /= dtype(bias_correction2**0.5)
         denom += dtype(group["eps"])

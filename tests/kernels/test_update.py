@@ -45,3 +45,39 @@ def test_sgd_training_is_bitwise_the_same_with_and_without_the_compiled_update(m
         assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
         weights.append([p.numpy().copy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+ADAM_OPTIONS = [
+    dict(),
+    dict(weight_decay=0.1),
+    dict(amsgrad=True),
+    dict(maximize=True, weight_decay=0.01),
+    dict(lr=0.3, betas=(0.5, 0.7), eps=1e-3, amsgrad=True, weight_decay=0.2),
+]
+
+
+@pytest.mark.parametrize("options", ADAM_OPTIONS, ids=str)
+@pytest.mark.parametrize("kind", ["Adam", "AdamW"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_step_is_bitwise_numpys_with_the_compiled_update(options, kind, dtype, monkeypatch):
+    rng = np.random.default_rng(1)
+    start = [rng.standard_normal((30, 40)), rng.standard_normal(40), rng.standard_normal(())]
+    start[0] = np.asfortranarray(start[0])  # as nn.Linear keeps its weight
+    grads = [[rng.standard_normal(a.shape) * 3 for a in start] for _ in range(6)]
+    grads[3][1][:5] = np.nan  # NaN and inf gradients go through both paths alike
+    grads[4][0][0, 0] = np.inf
+    results = {}
+    for use in (True, False):
+        monkeypatch.setattr(kernels, "enabled", use)
+        params = [nn.Parameter(badak.tensor(np.array(a, dtype=dtype, order="K"))) for a in start]
+        optimizer = getattr(optim, kind)(params, **options)
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = badak.tensor(np.array(g, dtype=dtype, order="K"))
+            optimizer.step()
+        moments = [v for s in optimizer.state.values() for v in s.values()
+                   if isinstance(v, np.ndarray)]  # fmt: skip
+        results[use] = [p.numpy().copy() for p in params] + [v.copy() for v in moments]
+    assert len(results[True]) == len(results[False]) >= 9
+    for compiled, numpys in zip(results[True], results[False]):
+        np.testing.assert_array_equal(compiled, numpys)
