@@ -6,15 +6,18 @@ times slower. `badak train` therefore runs with one BLAS thread unless `--thread
 
 threadpoolctl (the `fast` extra) does this for every BLAS it knows (OpenBLAS, MKL, BLIS,
 Accelerate). Without it, badak talks to the OpenBLAS that NumPy's wheels ship through its C
-entry points, and does nothing (returning False) where it finds none.
+entry points, and to the MKL its own products use (badak.kernels.blas), and does nothing
+(returning False) where it finds neither.
 """
 
 import contextlib
 import ctypes
 import os
+import warnings
 from pathlib import Path
 
 from badak.device import np
+from badak.kernels import blas
 
 # OpenBLAS's thread-count entry points under the names its builds export: plain, 64-bit
 # integer (NumPy 1.26's wheels) and scipy-openblas (NumPy 2's wheels).
@@ -40,9 +43,9 @@ def blas_threads(count):
         threadpool_limits = None
     if threadpool_limits is not None:
         with threadpool_limits(limits=count, user_api="blas") as limits:
-            yield bool(limits.get_original_num_threads())
+            yield _limited_any(limits)
         return
-    controls = openblas_controls()
+    controls = openblas_controls() + mkl_controls()
     before = [get() for get, _ in controls]
     for _, set_threads in controls:
         set_threads(count)
@@ -63,11 +66,24 @@ def limit_blas_threads(count):
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        controls = openblas_controls()
+        controls = openblas_controls() + mkl_controls()
         for _, set_threads in controls:
             set_threads(count)
         return bool(controls)
-    return bool(threadpool_limits(limits=count, user_api="blas").get_original_num_threads())
+    return _limited_any(threadpool_limits(limits=count, user_api="blas"))
+
+
+def _limited_any(limits):
+    """Whether threadpoolctl found a BLAS to limit. With two loaded (NumPy's OpenBLAS and
+    MKL) it warns that their original counts differ; that is no news here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return bool(limits.get_original_num_threads())
+
+
+def mkl_controls():
+    """[(get_num_threads, set_num_threads)] of the MKL badak's products use, if they do."""
+    return [(blas.get_threads, blas.set_threads)] if blas.using_mkl() else []
 
 
 def openblas_controls():

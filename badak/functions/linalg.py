@@ -5,6 +5,7 @@ from badak.device import np
 from badak.functions._args import shape_of
 from badak.functions.reduce import sum
 from badak.functions.shape import reshape, sum_to, transpose
+from badak.kernels import blas
 from badak.kernels import linear as kernels
 
 
@@ -15,7 +16,7 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
-        return np.matmul(a, b)
+        return blas.matmul(a, b)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -43,7 +44,7 @@ class Linear(Function):
     fresh_gradients = True  # products and sums: new arrays, kept by no one
 
     def forward(self, x, weight, bias):
-        y = np.matmul(x, weight.T)
+        y = blas.matmul(x, weight.T)
         if bias is not None:
             y += bias
         return y

@@ -6,6 +6,7 @@ comes in the weight's own memory order, so that the optimizer's update is one pa
 """
 
 from badak.device import np
+from badak.kernels import blas
 
 
 def linear_backward(grad, x, weight, needs_input_grad):
@@ -18,12 +19,12 @@ def linear_backward(grad, x, weight, needs_input_grad):
     rows = grad.reshape(-1, out_features)
     # The bias sum first, while grad is still in cache: the weight's product evicts it.
     grad_bias = np.add.reduce(rows, 0) if need_bias else None  # rows.sum(0), minus a frame
-    grad_x = np.matmul(grad, weight) if need_x else None
+    grad_x = blas.matmul(grad, weight) if need_x else None
     grad_weight = None
     if need_weight:
         inputs = x.reshape(-1, in_features)
         if weight.flags.c_contiguous:
-            grad_weight = np.matmul(rows.T, inputs)
+            grad_weight = blas.gemm(rows.T, inputs)
         else:
-            grad_weight = np.matmul(inputs.T, rows).T
+            grad_weight = blas.gemm(inputs.T, rows).T
     return grad_x, grad_weight, grad_bias

@@ -1,0 +1,72 @@
+"""badak.kernels.blas: products through MKL where it is installed on an Intel CPU, NumPy's
+otherwise; the same products as np.matmul to rounding, whatever the operands' layout."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from badak.kernels import blas
+from badak.threads import blas_threads
+
+EPSILON = {np.float32: 2e-7, np.float64: 1e-15}  # per term summed: the rounding grows with K
+
+
+def layouts(array):
+    """The same matrix as C order, F order, a transposed view and a strided view."""
+    yield "C", np.ascontiguousarray(array)
+    yield "F", np.asfortranarray(array)
+    yield "T", np.ascontiguousarray(array.T).T
+    wide = np.zeros((array.shape[0], array.shape[1] * 2), array.dtype)
+    wide[:, ::2] = array
+    yield "strided", wide[:, ::2]  # no unit stride: NumPy's path
+
+
+def test_mkl_is_used_where_it_is_installed_on_an_intel_cpu():
+    if blas._mkl_path() is not None and blas._intel_cpu():
+        assert blas.using_mkl()
+    else:
+        assert not blas.using_mkl()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 4, 5), (32, 784, 128), (100, 300, 70), (1, 4096, 64)])
+def test_gemm_is_matmul_to_rounding_in_every_layout(dtype, shape):
+    m, k, n = shape
+    rng = np.random.default_rng(m + k + n)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    expected = a.astype(np.float64) @ b.astype(np.float64)
+    for _, left in layouts(a):
+        for _, right in layouts(b):
+            result = blas.gemm(left, right)
+            assert result.dtype == dtype and result.shape == (m, n) and result.flags.c_contiguous
+            np.testing.assert_allclose(result, expected, rtol=0, atol=EPSILON[dtype] * k * 4)
+
+
+def test_matmul_folds_leading_dims_and_leaves_the_rest_to_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 50, 300)).astype(np.float32)
+    b = rng.standard_normal((300, 40)).astype(np.float32)
+    np.testing.assert_allclose(blas.matmul(a, b), np.matmul(a, b), rtol=2e-5, atol=2e-5)
+    batched = rng.standard_normal((4, 300, 40)).astype(np.float32)
+    np.testing.assert_array_equal(blas.matmul(a, batched), np.matmul(a, batched))
+    mixed = blas.matmul(a[0], b.astype(np.float64))  # mixed dtypes: NumPy promotes
+    assert mixed.dtype == np.float64
+    integers = np.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(blas.matmul(integers, integers.T), integers @ integers.T)
+
+
+def test_blas_threads_limits_mkl_too():
+    before = blas.get_threads()
+    with blas_threads(1):
+        assert blas.get_threads() == (1 if blas.using_mkl() else None)
+    assert blas.get_threads() == before
+
+
+def test_badak_blas_numpy_keeps_numpys_products():
+    code = "from badak.kernels import blas; print(blas.using_mkl())"
+    env = {"BADAK_BLAS": "numpy", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
