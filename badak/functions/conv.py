@@ -15,7 +15,7 @@ from badak.functions._args import shape_of
 from badak.functions.linalg import matmul
 from badak.functions.reduce import sum
 from badak.functions.shape import pad, reshape, squeeze, transpose, unsqueeze
-from badak.kernels import compiled
+from badak.kernels import blas, compiled
 from badak.tensor import Tensor
 
 
@@ -255,8 +255,8 @@ class Conv2d(Function):
         else:
             # per sample and group one product (OC/g, K) @ (K, L): the result comes out in
             # (N, OC, OH, OW) order, with no transposed copy of the windows or the output
-            y = np.matmul(weight.reshape(groups, OC // groups, -1),
-                          cols.reshape(N, groups, -1, out[0] * out[1]))  # fmt: skip
+            y = blas.matmul(weight.reshape(groups, OC // groups, -1),
+                            cols.reshape(N, groups, -1, out[0] * out[1]))  # fmt: skip
             y = y.reshape(N, OC, *out)
             if bias is not None:
                 y += bias[:, None, None]

@@ -7,6 +7,7 @@ each the other's adjoint, so gradients of every order follow. Average pooling is
 unfolded windows divided by the window's count.
 """
 
+from badak import kernels
 from badak.autograd import Function
 from badak.device import np
 from badak.functions._args import shape_of
@@ -80,6 +81,14 @@ class MaxPool2d(Function):
     saves_inputs = False
 
     def forward(self, x, windows):
+        kernel = kernels.compiled("pool_numba")
+        if kernel is not None and x.dtype in (np.float32, np.float64):
+            (KH, KW), (DH, DW), (PH, PW), (SH, SW), out = windows
+            best = np.empty((*x.shape[:2], *out), x.dtype)
+            where = np.empty(best.shape, np.int64)
+            kernel.max_pool(x, best, where, DH, DW, PH, PW, SH, SW, KH, KW)
+            self.picked = _Picked(where, x.shape, windows)
+            return best
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         views = _window_views(_padded(x, windows, lowest), windows)
         # PyTorch's scan: a window's element replaces the maximum so far where it is larger or
@@ -123,6 +132,13 @@ class _Scatter(Function):
         self.picked = picked
         kernel, dilation, padding, stride, _ = picked.windows
         (H, W), (PH, PW) = picked.input_shape[2:], padding
+        compiled = kernels.compiled("pool_numba")
+        apart = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+        if compiled is not None and apart and grad.dtype in (np.float32, np.float64):
+            image = np.zeros(picked.input_shape, grad.dtype)  # windows apart: one add a cell
+            compiled.max_pool_scatter(grad, picked.where, image, *dilation, PH, PW, *stride,
+                                      kernel[1])  # fmt: skip
+            return image
         image = _padded(np.zeros(picked.input_shape, grad.dtype), picked.windows, 0)
         zero = grad.dtype.type(0)
         for k, view in enumerate(_window_views(image, picked.windows)):

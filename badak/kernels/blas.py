@@ -97,30 +97,39 @@ def _operand(array):
     return None
 
 
-def gemm(a, b):
-    """a @ b for 2-D arrays (a (M, K), b (K, N)) -> a new C-ordered (M, N) array."""
+def gemm(a, b, out=None):
+    """a @ b for 2-D arrays (a (M, K), b (K, N)) -> a C-ordered (M, N) array: `out` where
+    given (C-contiguous, written in place), else a new one."""
     routine = _GEMM.get(a.dtype) if using_mkl() else None
     m, k = a.shape
     n = b.shape[1]
-    if routine is None or b.dtype != a.dtype or m * n * k < SMALL:
-        return np.matmul(a, b)
-    left, right = _operand(a), _operand(b)
+    left = right = None
+    if routine is not None and b.dtype == a.dtype and m * n * k >= SMALL:
+        left, right = _operand(a), _operand(b)
     if left is None or right is None:
-        return np.matmul(a, b)
-    out = np.empty((m, n), a.dtype)
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((m, n), a.dtype)
     routine(_ROW_MAJOR, left[0], right[0], m, n, k, 1.0, a.ctypes.data, left[1],
             b.ctypes.data, right[1], 0.0, out.ctypes.data, n)  # fmt: skip
     return out
 
 
 def matmul(a, b):
-    """np.matmul(a, b), through `gemm` where b is 2-D and a's leading dims fold into rows
-    without a copy; otherwise NumPy's matmul."""
-    if b.ndim != 2 or a.ndim < 2 or not _GEMM and _state["checked"]:
+    """np.matmul(a, b) for operands of 2 dims or more, through `gemm`: b 2-D with a's leading
+    dims folded into rows where that needs no copy, else one product per leading index (the
+    batched products of conv and attention). 1-D operands and small products: NumPy's."""
+    if a.ndim < 2 or b.ndim < 2 or not using_mkl():
         return np.matmul(a, b)
-    if a.ndim == 2:
-        return gemm(a, b)
-    if not a.flags.c_contiguous:
+    if b.ndim == 2 and (a.ndim == 2 or a.flags.c_contiguous):
+        rows = gemm(a.reshape(-1, a.shape[-1]), b)
+        return rows.reshape(*a.shape[:-1], b.shape[1])
+    (m, k), n = a.shape[-2:], b.shape[-1]
+    if a.dtype != b.dtype or a.dtype not in _GEMM or b.shape[-2] != k or m * n * k < SMALL:
         return np.matmul(a, b)
-    rows = gemm(a.reshape(-1, a.shape[-1]), b)
-    return rows.reshape(*a.shape[:-1], b.shape[1])
+    lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a, b = np.broadcast_to(a, (*lead, m, k)), np.broadcast_to(b, (*lead, k, n))
+    out = np.empty((*lead, m, n), a.dtype)
+    for index in np.ndindex(*lead):
+        gemm(a[index], b[index], out=out[index])
+    return out

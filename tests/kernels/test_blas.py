@@ -51,7 +51,17 @@ def test_matmul_folds_leading_dims_and_leaves_the_rest_to_numpy():
     b = rng.standard_normal((300, 40)).astype(np.float32)
     np.testing.assert_allclose(blas.matmul(a, b), np.matmul(a, b), rtol=2e-5, atol=2e-5)
     batched = rng.standard_normal((4, 300, 40)).astype(np.float32)
-    np.testing.assert_array_equal(blas.matmul(a, batched), np.matmul(a, batched))
+    np.testing.assert_allclose(blas.matmul(a, batched), np.matmul(a, batched), rtol=2e-5,
+                               atol=2e-5)  # fmt: skip
+    left = rng.standard_normal((2, 1, 60, 300)).astype(np.float32)  # broadcast leading dims
+    right = rng.standard_normal((3, 300, 50)).astype(np.float32).transpose(0, 2, 1)
+    right = np.ascontiguousarray(right).transpose(0, 2, 1)  # each matrix a transposed view
+    result = blas.matmul(left, right)
+    assert result.shape == (2, 3, 60, 50)
+    np.testing.assert_allclose(result, np.matmul(left, right), rtol=2e-5, atol=2e-5)
+    strided = a.transpose(1, 0, 2)  # not C-contiguous: one product per leading index
+    np.testing.assert_allclose(blas.matmul(strided, b), np.matmul(strided, b), rtol=2e-5,
+                               atol=2e-5)  # fmt: skip
     mixed = blas.matmul(a[0], b.astype(np.float64))  # mixed dtypes: NumPy promotes
     assert mixed.dtype == np.float64
     integers = np.arange(12).reshape(3, 4)

@@ -9,7 +9,7 @@ import badak
 import badak.nn.functional as F
 from badak import kernels, nn, optim
 
-KERNELS = ["activation_numba", "cross_entropy_numba", "update_numba"]
+KERNELS = ["activation_numba", "cross_entropy_numba", "update_numba", "pool_numba"]
 
 
 def one_step(activation):
