@@ -13,6 +13,7 @@ number of gates (1, 4 or 3). The result is y (T, N, H) with, for an LSTM, c_T ap
 
 from badak.autograd import Function
 from badak.device import np
+from badak.kernels import blas
 from badak.tensor import Tensor
 
 
@@ -30,7 +31,7 @@ class _Elman:
         self.relu = relu
 
     def step(self, xw, h, w_hh, saved):
-        pre = xw + h @ w_hh.T
+        pre = xw + blas.matmul(h, w_hh.T)
         h = np.maximum(pre, 0) if self.relu else np.tanh(pre)
         saved.append(h)
         return h
@@ -39,7 +40,7 @@ class _Elman:
         """Step t back: its gate gradient into dxw[t] (= dhw[t]); returns (dh_{t-1}, None)."""
         h = saved[t]
         dxw[t] = dh * (h > 0) if self.relu else dh * (1 - h * h)
-        return dxw[t] @ w_hh, None
+        return blas.matmul(dxw[t], w_hh), None
 
 
 class _LSTM:
@@ -47,7 +48,7 @@ class _LSTM:
 
     def step(self, xw, state, w_hh, saved):
         h, c = state
-        g = xw + h @ w_hh.T
+        g = xw + blas.matmul(h, w_hh.T)
         size = h.shape[-1]
         i, f, o = (_sigmoid(g[:, k * size : (k + 1) * size]) for k in (0, 1, 3))
         cell = np.tanh(g[:, 2 * size : 3 * size])
@@ -68,7 +69,7 @@ class _LSTM:
         g[:, size : 2 * size] = dc * c_prev * f * (1 - f)
         g[:, 2 * size : 3 * size] = dc * i * (1 - cell * cell)
         g[:, 3 * size :] = dh * tanh_c * o * (1 - o)
-        return g @ w_hh, dc * f
+        return blas.matmul(g, w_hh), dc * f
 
 
 class _GRU:
@@ -78,7 +79,7 @@ class _GRU:
         self.b_hh = None  # set per call: the hidden state's bias, inside r * (...)
 
     def step(self, xw, h, w_hh, saved):
-        hw = h @ w_hh.T
+        hw = blas.matmul(h, w_hh.T)
         hw += self.b_hh
         size = h.shape[-1]
         r = _sigmoid(xw[:, :size] + hw[:, :size])
@@ -100,7 +101,7 @@ class _GRU:
         dxw[t, :, size : 2 * size] = dhw[t, :, size : 2 * size] = dz
         dxw[t, :, 2 * size :] = dn
         dhw[t, :, 2 * size :] = dn * r
-        return dh * z + dhw[t] @ w_hh, None
+        return dh * z + blas.matmul(dhw[t], w_hh), None
 
 
 CELLS = {
@@ -124,7 +125,7 @@ class RecurrentLayer(Function):
         if reverse:
             x = x[::-1]
         steps, batch, size = x.shape[0], x.shape[1], h0.shape[-1]
-        xw = (x.reshape(steps * batch, -1) @ w_ih.T).reshape(steps, batch, -1)
+        xw = blas.matmul(x.reshape(steps * batch, -1), w_ih.T).reshape(steps, batch, -1)
         # LSTM and the Elman RNN add both biases to every gate; GRU keeps b_hh's candidate part
         # inside r * (...), so its b_hh goes with the hidden state's product.
         if mode == "GRU":
@@ -175,13 +176,15 @@ class RecurrentLayer(Function):
         need = self.needs_input_grad
         dx = None
         if need[0]:
-            dx = (flat_dxw @ w_ih).reshape(x.shape)
+            dx = blas.matmul(flat_dxw, w_ih).reshape(x.shape)
             dx = dx[::-1] if self.reverse else dx
         result = [dx, dh if need[1] else None]
         if lstm:
             result.append(dc if need[2] else None)
-        d_ih = flat_dxw.T @ x.reshape(steps * batch, -1) if need[-4] else None
-        d_hh = flat_dhw.T @ hidden[:steps].reshape(steps * batch, -1) if need[-3] else None
+        d_ih = blas.matmul(flat_dxw.T, x.reshape(steps * batch, -1)) if need[-4] else None
+        d_hh = (
+            blas.matmul(flat_dhw.T, hidden[:steps].reshape(steps * batch, -1)) if need[-3] else None
+        )
         db_ih = flat_dxw.sum(axis=0) if need[-2] else None
         db_hh = flat_dhw.sum(axis=0) if need[-1] else None
         self.saved = self.x = None
