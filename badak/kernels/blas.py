@@ -7,8 +7,8 @@ against 1.44 ms, one thread). Products below SMALL multiply-adds stay with NumPy
 costs less than a ctypes call. The results differ from NumPy's only by float32 (or float64)
 rounding: each is one sgemm/dgemm over the same operands.
 
-`gemm(a, b)` is the one seam: the products of linear, matmul, conv and attention go through
-it, so that the paths badak compares bit for bit use the same BLAS.
+`gemm(a, b)` is the one seam: the products of linear, matmul, conv, attention and the
+recurrent layers go through it, so that the paths badak compares bit for bit use the same BLAS.
 BADAK_BLAS=numpy in the environment keeps NumPy's everywhere. MKL's threads follow badak's
 thread policy: threadpoolctl limits MKL as it does OpenBLAS, and without threadpoolctl
 `set_threads` does.
