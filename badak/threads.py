@@ -35,8 +35,7 @@ def blas_threads(count):
 
     Yields True when a BLAS library was limited, False when none was found to limit.
     """
-    if type(count) is not int or count < 1:
-        raise ValueError(f"blas_threads: expected a positive int, got {count!r}")
+    _check_count("blas_threads", count)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -45,7 +44,7 @@ def blas_threads(count):
         with threadpool_limits(limits=count, user_api="blas") as limits:
             yield _limited_any(limits)
         return
-    controls = openblas_controls() + mkl_controls()
+    controls = _controls()
     before = [get() for get, _ in controls]
     for _, set_threads in controls:
         set_threads(count)
@@ -61,16 +60,25 @@ def limit_blas_threads(count):
 
     Returns True when a BLAS library was limited, False when none was found to limit.
     """
-    if type(count) is not int or count < 1:
-        raise ValueError(f"limit_blas_threads: expected a positive int, got {count!r}")
+    _check_count("limit_blas_threads", count)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        controls = openblas_controls() + mkl_controls()
+        controls = _controls()
         for _, set_threads in controls:
             set_threads(count)
         return bool(controls)
     return _limited_any(threadpool_limits(limits=count, user_api="blas"))
+
+
+def _check_count(owner, count):
+    if type(count) is not int or count < 1:
+        raise ValueError(f"{owner}: expected a positive int, got {count!r}")
+
+
+def _controls():
+    """What badak limits without threadpoolctl: NumPy's OpenBLAS and the MKL it uses."""
+    return openblas_controls() + mkl_controls()
 
 
 def _limited_any(limits):
