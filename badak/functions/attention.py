@@ -17,6 +17,7 @@ from badak.device import np
 from badak.functions._args import as_array, check_floating
 from badak.functions.activation import log_normalizer
 from badak.functions.shape import unbroadcast
+from badak.kernels import blas, compiled
 from badak.random import default_generator
 from badak.tensor import Tensor
 
@@ -25,11 +26,20 @@ def _swap(x):
     return np.swapaxes(x, -1, -2)
 
 
+def _rows_kernel(*arrays):
+    """softmax_numba where it takes these arrays (float32, C-contiguous, not empty: their rows
+    are views, changed in place), else None."""
+    for a in arrays:
+        if a.dtype != np.float32 or a.size == 0 or not a.flags.c_contiguous:
+            return None
+    return compiled("softmax_numba")
+
+
 class ScaledDotProductAttention(Function):
     saves_inputs = True
 
     def forward(self, q, k, v, *added, mask, scale, keep, safe):
-        scores = q @ _swap(k)
+        scores = blas.matmul(q, _swap(k))
         scores *= scores.dtype.type(scale)
         if added:  # a float mask that is a Tensor: an input, with a gradient
             scores = scores + added[0]
@@ -38,14 +48,20 @@ class ScaledDotProductAttention(Function):
                 scores = np.where(mask, scores, scores.dtype.type(-np.inf))
             else:
                 scores = scores + mask.astype(scores.dtype, copy=False)
-        shifted, normalizer = log_normalizer(scores, -1)
-        shifted -= normalizer
-        weights = np.exp(shifted, out=shifted)
-        if safe:  # a row with every score -inf (all masked) attends to nothing: weights 0
-            weights[np.isneginf(scores).all(axis=-1)] = 0
+        kernel = _rows_kernel(scores)
+        if kernel is not None:  # in place: the scores are this call's own array
+            empty_row = np.float32(0 if safe else np.nan)
+            kernel.softmax_rows(scores.reshape(-1, scores.shape[-1]), empty_row)
+            weights = scores
+        else:
+            shifted, normalizer = log_normalizer(scores, -1)
+            shifted -= normalizer
+            weights = np.exp(shifted, out=shifted)
+            if safe:  # a row with every score -inf (all masked) attends to nothing: weights 0
+                weights[np.isneginf(scores).all(axis=-1)] = 0
         self.weights, self.keep, self.scale = weights, keep, scale
         used = weights if keep is None else weights * keep
-        return used @ v
+        return blas.matmul(used, v)
 
     def backward(self, grad):
         if isinstance(grad, Tensor):
@@ -56,22 +72,29 @@ class ScaledDotProductAttention(Function):
         weights, keep = self.weights, self.keep
         used = weights if keep is None else weights * keep
         need_q, need_k, need_v, *need_added = self.needs_input_grad
-        grad_v = unbroadcast(_swap(used) @ grad, v.shape) if need_v else None
+        grad_v = unbroadcast(blas.matmul(_swap(used), grad), v.shape) if need_v else None
         grad_q = grad_k = grad_added = None
         if need_q or need_k or any(need_added):
-            d_weights = grad @ _swap(v)
+            d_weights = blas.matmul(grad, _swap(v))
             if keep is not None:
                 d_weights *= keep
             d_scores = d_weights
-            d_scores -= (d_weights * weights).sum(axis=-1, keepdims=True)
-            d_scores *= weights
-            if any(need_added):
-                grad_added = unbroadcast(d_scores, added[0].shape)
-            d_scores *= d_scores.dtype.type(self.scale)
+            kernel = _rows_kernel(weights, d_scores)
+            if kernel is not None and not any(need_added):  # in place, scale included
+                rows = weights.reshape(-1, weights.shape[-1])
+                kernel.softmax_rows_backward(
+                    rows, d_scores.reshape(rows.shape), np.float32(self.scale)
+                )
+            else:
+                d_scores -= (d_weights * weights).sum(axis=-1, keepdims=True)
+                d_scores *= weights
+                if any(need_added):
+                    grad_added = unbroadcast(d_scores, added[0].shape)
+                d_scores *= d_scores.dtype.type(self.scale)
             if need_q:
-                grad_q = unbroadcast(d_scores @ k, q.shape)
+                grad_q = unbroadcast(blas.matmul(d_scores, k), q.shape)
             if need_k:
-                grad_k = unbroadcast(_swap(d_scores) @ q, k.shape)
+                grad_k = unbroadcast(blas.matmul(_swap(d_scores), q), k.shape)
         return (grad_q, grad_k, grad_v, grad_added)[: 3 + len(added)]
 
 

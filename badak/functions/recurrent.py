@@ -13,7 +13,7 @@ number of gates (1, 4 or 3). The result is y (T, N, H) with, for an LSTM, c_T ap
 
 from badak.autograd import Function
 from badak.device import np
-from badak.kernels import blas
+from badak.kernels import blas, compiled
 from badak.tensor import Tensor
 
 
@@ -36,9 +36,11 @@ class _Elman:
         saved.append(h)
         return h
 
-    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
-        """Step t back: its gate gradient into dxw[t] (= dhw[t]); returns (dh_{t-1}, None)."""
+    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+        """Step t back, with dh + dy reaching h_t: its gate gradient into dxw[t] (= dhw[t]);
+        returns (dh_{t-1}, None)."""
         h = saved[t]
+        dh = dh + dy
         dxw[t] = dh * (h > 0) if self.relu else dh * (1 - h * h)
         return blas.matmul(dxw[t], w_hh), None
 
@@ -59,10 +61,11 @@ class _LSTM:
         saved.append((i, f, cell, o, c_prev, tanh_c))
         return h, c
 
-    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
         """Step t back: the four gates' gradients into dxw[t] (= dhw[t]); returns (dh, dc)."""
         i, f, cell, o, c_prev, tanh_c = saved[t]
         size = dh.shape[-1]
+        dh = dh + dy
         dc = dc + dh * o * (1 - tanh_c * tanh_c)
         g = dxw[t]
         g[:, :size] = dc * cell * i * (1 - i)
@@ -72,11 +75,32 @@ class _LSTM:
         return blas.matmul(g, w_hh), dc * f
 
 
+class _CompiledLSTM(_LSTM):
+    """The same step with its gates in one compiled pass (float32, the `fast` extra)."""
+
+    def __init__(self, kernels):
+        self.kernels = kernels
+
+    def step(self, xw, state, w_hh, saved):
+        h_prev, c_prev = state
+        gates = blas.matmul(h_prev, w_hh.T)  # the kernel turns it into the gates
+        c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
+        self.kernels.lstm_step(xw, gates, c_prev, c, tanh_c, h)
+        saved.append((gates, c_prev, tanh_c))
+        return h, c
+
+    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+        gates, c_prev, tanh_c = saved[t]
+        # dc is backward's own array (a copy of c_T's gradient at first): updated in place
+        self.kernels.lstm_step_backward(gates, c_prev, tanh_c, dh, dy, dc, dxw[t])
+        return blas.matmul(dxw[t], w_hh), dc
+
+
 class _GRU:
     gates = 3
 
-    def __init__(self):
-        self.b_hh = None  # set per call: the hidden state's bias, inside r * (...)
+    def __init__(self, b_hh=None):
+        self.b_hh = b_hh  # the hidden state's bias, inside r * (...)
 
     def step(self, xw, h, w_hh, saved):
         hw = blas.matmul(h, w_hh.T)
@@ -89,11 +113,12 @@ class _GRU:
         saved.append((r, z, n, hw_n))
         return n + z * (h - n)
 
-    def back_step(self, t, dh, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
         """Step t back: the input's and the hidden state's parts of the gates' gradients into
         dxw[t] and dhw[t] (they differ in the candidate gate); returns (dh, None)."""
         r, z, n, hw_n = saved[t]
         size = dh.shape[-1]
+        dh = dh + dy
         dn = dh * (1 - z) * (1 - n * n)
         dr = dn * hw_n * r * (1 - r)
         dz = dh * (hidden[t] - n) * z * (1 - z)
@@ -104,12 +129,40 @@ class _GRU:
         return dh * z + blas.matmul(dhw[t], w_hh), None
 
 
-CELLS = {
-    "RNN_TANH": _Elman(relu=False),
-    "RNN_RELU": _Elman(relu=True),
-    "LSTM": _LSTM(),
-    "GRU": _GRU(),
-}
+class _CompiledGRU(_GRU):
+    """The same step with its gates in one compiled pass (float32, the `fast` extra)."""
+
+    def __init__(self, b_hh, kernels):
+        super().__init__(b_hh)
+        self.kernels = kernels
+
+    def step(self, xw, h_prev, w_hh, saved):
+        hw = blas.matmul(h_prev, w_hh.T)
+        hw += self.b_hh
+        rows, size = h_prev.shape
+        gates, h = np.empty((rows, 4 * size), hw.dtype), np.empty_like(h_prev)
+        self.kernels.gru_step(xw, hw, h_prev, gates, h)
+        saved.append(gates)
+        return h
+
+    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+        dh_prev = np.empty_like(dh)
+        self.kernels.gru_step_backward(saved[t], hidden[t], dh, dy, dxw[t], dhw[t], dh_prev)
+        dh_prev += blas.matmul(dhw[t], w_hh)
+        return dh_prev, None
+
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _cell(mode, dtype, b_hh):
+    """The cell that runs `mode`'s steps: compiled where the `fast` extra is there (float32)."""
+    kernels = compiled("recurrent_numba") if dtype == np.float32 else None
+    if mode == "LSTM":
+        return _LSTM() if kernels is None else _CompiledLSTM(kernels)
+    if mode == "GRU":
+        return _GRU(b_hh) if kernels is None else _CompiledGRU(b_hh, kernels)
+    return _Elman(relu=mode == "RNN_RELU")
 
 
 class RecurrentLayer(Function):
@@ -121,7 +174,7 @@ class RecurrentLayer(Function):
         x, h0 = arrays[0], arrays[1]
         c0 = arrays[2] if lstm else None
         w_ih, w_hh, b_ih, b_hh = arrays[-4:]
-        cell = CELLS[mode]
+        self.cell = cell = _cell(mode, x.dtype, b_hh)
         if reverse:
             x = x[::-1]
         steps, batch, size = x.shape[0], x.shape[1], h0.shape[-1]
@@ -130,8 +183,6 @@ class RecurrentLayer(Function):
         # inside r * (...), so its b_hh goes with the hidden state's product.
         if mode == "GRU":
             xw += b_ih
-            cell = _GRU()
-            cell.b_hh = b_hh
         else:
             xw += b_ih + b_hh
         out = np.empty((steps + lstm, batch, size), xw.dtype)
@@ -162,15 +213,14 @@ class RecurrentLayer(Function):
         dy = grad[:steps]
         if self.reverse:
             dy = dy[::-1]
-        gates = CELLS[self.mode].gates
+        gates = GATES[self.mode]
         dxw = np.empty((steps, batch, gates * size), grad.dtype)  # the input part of each gate
         dhw = dxw if self.mode != "GRU" else np.empty_like(dxw)  # the hidden state's part
         hidden = self._hidden_states(h0)
         dh = np.zeros_like(h0)
         dc = grad[steps].copy() if lstm else None
-        cell = CELLS[self.mode]
         for t in range(steps - 1, -1, -1):
-            dh, dc = cell.back_step(t, dh + dy[t], dc, saved, hidden, w_hh, dxw, dhw)
+            dh, dc = self.cell.back_step(t, dh, dy[t], dc, saved, hidden, w_hh, dxw, dhw)
         flat_dxw = dxw.reshape(steps * batch, -1)
         flat_dhw = dhw.reshape(steps * batch, -1)
         need = self.needs_input_grad
@@ -187,7 +237,7 @@ class RecurrentLayer(Function):
         )
         db_ih = flat_dxw.sum(axis=0) if need[-2] else None
         db_hh = flat_dhw.sum(axis=0) if need[-1] else None
-        self.saved = self.x = None
+        self.saved = self.x = self.cell = None
         return (*result, d_ih, d_hh, db_ih, db_hh)
 
     def _hidden_states(self, h0):
@@ -207,7 +257,7 @@ def recurrent_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
             f"{mode}: expected a sequence of at least one step, got shape {np.shape(x)}"
         )
     size = np.shape(h0)[-1]
-    gates = CELLS[mode].gates
+    gates = GATES[mode]
     if b_ih is None:  # bias=False: constant zeros, no gradient
         b_ih = b_hh = np.zeros(gates * size, np.result_type(np.asarray(w_ih._data).dtype))
     inputs = (x, h0, c0) if mode == "LSTM" else (x, h0)

@@ -15,18 +15,23 @@ _SHIFT = np.float32(40)  # below LOWEST, exp(x) = exp(x + 40) * exp(-40), both i
 _EXP_MINUS_SHIFT = np.float32(np.exp(-40.0))
 
 
+@numba.njit(inline="always")
+def sigmoid_one(v):
+    """1 / (1 + exp(-v)); for v < 0 as e / (1 + e) with e = exp(v), so that both sides keep
+    their relative accuracy (within 3 ulp of the exact value; subnormal where it is)."""
+    tail = v < LOWEST
+    e = exp_nonpositive(v + _SHIFT if tail else -abs(v))
+    e = e * _EXP_MINUS_SHIFT if tail else e
+    s = _ONE / (_ONE + e)
+    y = s if v >= _ZERO else e * s
+    return v if v != v else y  # NaN stays NaN
+
+
 @numba.njit(cache=True, error_model="numpy")
 def sigmoid(x, out):
-    """out = 1 / (1 + exp(-x)); for x < 0 as e / (1 + e) with e = exp(x), so that both sides
-    keep their relative accuracy (within 3 ulp of the exact value; subnormal where it is)."""
+    """out = sigmoid(x), elementwise (sigmoid_one)."""
     for i in range(x.shape[0]):
-        v = x[i]
-        tail = v < LOWEST
-        e = exp_nonpositive(v + _SHIFT if tail else -abs(v))
-        e = e * _EXP_MINUS_SHIFT if tail else e
-        s = _ONE / (_ONE + e)
-        y = s if v >= _ZERO else e * s
-        out[i] = v if v != v else y  # NaN stays NaN
+        out[i] = sigmoid_one(x[i])
 
 
 @numba.njit(cache=True)

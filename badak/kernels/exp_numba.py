@@ -8,6 +8,8 @@ float32 exp on the same points: 2.44 ulp, 8% above 1). Arguments below -87 give 
 
 `exp_nonpositive_ir(builder, x)` builds it on an IR scalar or vector (for hand-written loops);
 `exp_nonpositive(x)` is the same as a numba intrinsic, which LLVM vectorises in a plain loop.
+`expm1_nonpositive(x)`, exp(x) - 1 from the same parts as (p + 1 - 2^-k) 2^k, keeps its relative
+accuracy near 0, where exp(x) - 1 would cancel: tanh is built on it.
 """
 
 from llvmlite import ir
@@ -49,8 +51,8 @@ def fma(builder, a, b, c):
     return builder.call(function, [a, b, c])
 
 
-def exp_nonpositive_ir(builder, x):
-    """exp(x) for x <= 0; NaN and x < -87 give exp(-87)."""
+def exp_nonpositive_ir(builder, x, minus_one=False):
+    """exp(x) for x <= 0, or exp(x) - 1 where minus_one; NaN and x < -87 give exp(-87)."""
     shape = x.type
 
     def f(value):
@@ -71,6 +73,8 @@ def exp_nonpositive_ir(builder, x):
         p = fma(builder, p, r, f(c))
     p = builder.fmul(p, r)  # exp(r) - 1
     power = builder.bitcast(builder.shl(builder.add(k, i(_BIAS)), i(23)), shape)  # 2^k
+    if minus_one:  # p 2^k + (2^k - 1): 2^k - 1 is exact for the k (> -25) where it matters
+        return fma(builder, p, power, builder.fsub(power, f(_ONE)))
     return fma(builder, p, power, power)  # (p + 1) 2^k, rounded once
 
 
@@ -82,5 +86,17 @@ def exp_nonpositive(typingctx, x):
 
     def codegen(context, builder, signature, args):
         return exp_nonpositive_ir(builder, args[0])
+
+    return types.float32(types.float32), codegen
+
+
+@intrinsic
+def expm1_nonpositive(typingctx, x):
+    """exp(x) - 1 of a float32 x <= 0, inlined and vectorisable as exp_nonpositive."""
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return exp_nonpositive_ir(builder, args[0], minus_one=True)
 
     return types.float32(types.float32), codegen

@@ -12,7 +12,7 @@ import math
 
 from badak.device import np
 from badak.functions import activation, shape
-from badak.functions.recurrent import CELLS, recurrent_layer
+from badak.functions.recurrent import GATES, recurrent_layer
 from badak.nn import init
 from badak.nn.module import Module
 from badak.nn.parameter import Parameter
@@ -31,7 +31,7 @@ class _Recurrent(Module):
     mode = None
 
     def _make(self, suffix, input_size, bias, dtype):
-        gates = CELLS[self.mode].gates * self.hidden_size
+        gates = GATES[self.mode] * self.hidden_size
         names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
         shapes = [(gates, input_size), (gates, self.hidden_size)]
         if bias:
