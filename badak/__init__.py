@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from badak import allocation
 from badak.autograd import (
     Function,
     enable_grad,
@@ -155,6 +156,8 @@ from badak.functions import (
 )
 from badak.random import Generator, manual_seed
 from badak.tensor import Tensor
+
+allocation.keep_large_blocks()  # a step's large temporaries reused, not faulted in each time
 
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin", "argsort",

@@ -2,8 +2,9 @@
 
 Run by hand: `OPENBLAS_NUM_THREADS=1 python benchmarks/mlp_floor.py [samples]`. Times, interleaved
 and one thread each, one epoch of the benchmark MLPs (batch 100, SGD) in badak, in torch, and in
-the leanest NumPy step we could write: the same products in the same memory order as badak's,
-everything else in place, no framework. Its ratio to torch is the bound OpenBLAS sets for any
+the leanest NumPy step we could write: the same products through the same BLAS as badak's
+(kernels.blas: MKL where the `fast` extra put it, else NumPy's), everything else in place, no
+framework; and its products alone. Their ratios to torch are the bounds the BLAS sets for any
 NumPy framework on this machine.
 """
 
@@ -16,10 +17,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import workloads  # noqa: E402
 
+from badak.kernels import blas  # noqa: E402
 from badak.kernels import update as fused  # noqa: E402
 
 
-def lean_numpy(sizes, activation, data, lr=0.1):
+def lean_numpy(sizes, activation, data, lr=0.1, alone=False):
     """One epoch by hand: weights kept (in, out), sigmoid and its derivative in place, softmax
     cross-entropy in a few passes, the big update in one compiled pass when numba is there."""
     x, y = data
@@ -32,10 +34,20 @@ def lean_numpy(sizes, activation, data, lr=0.1):
     step = np.float32(-lr)
     sigmoid = activation == "sigmoid"
 
+    def products(xb):
+        hs = [xb]
+        for weight, _ in layers:
+            hs.append(blas.matmul(hs[-1], weight))
+        g = hs[-1]
+        for i in range(len(layers) - 1, -1, -1):
+            blas.matmul(hs[i].T, g)
+            if i:
+                g = blas.matmul(g, layers[i][0].T)
+
     def batch(xb, yb):
         hs = [xb]
         for weight, bias in layers:
-            h = hs[-1] @ weight
+            h = blas.matmul(hs[-1], weight)
             h += bias
             hs.append(h)
         for h in hs[1:-1]:  # the activations, in place
@@ -54,10 +66,10 @@ def lean_numpy(sizes, activation, data, lr=0.1):
         g /= np.float32(len(g))
         for i in range(len(layers) - 1, -1, -1):
             weight, bias = layers[i]
-            grad_bias, grad_weight = g.sum(axis=0), hs[i].T @ g
+            grad_bias, grad_weight = g.sum(axis=0), blas.matmul(hs[i].T, g)
             if i:
                 h = hs[i]
-                down = g @ weight.T
+                down = blas.matmul(g, weight.T)
                 if sigmoid:
                     down *= h
                     down *= np.float32(1) - h
@@ -69,7 +81,10 @@ def lean_numpy(sizes, activation, data, lr=0.1):
 
     def epoch():
         for i in range(0, len(x), 100):
-            batch(x[i : i + 100], y[i : i + 100])
+            if alone:  # the products alone
+                products(x[i : i + 100])
+            else:
+                batch(x[i : i + 100], y[i : i + 100])
 
     return epoch
 
@@ -80,7 +95,8 @@ def main(samples=60000, repeats=5):
         data = workloads.mnist_shaped(samples)
         epochs = {"badak": workloads.mlp_badak(sizes, activation, data),
                   "torch": workloads.mlp_torch(sizes, activation, data),
-                  "lean numpy": lean_numpy(sizes, activation, data)}  # fmt: skip
+                  "lean numpy": lean_numpy(sizes, activation, data),
+                  "products alone": lean_numpy(sizes, activation, data, alone=True)}  # fmt: skip
         times = {name: [] for name in epochs}
         for _ in range(repeats):
             for name, epoch in epochs.items():

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent / "badak"
 # the floors below; the engine's two modules build on each other (a Function's results are
 # Tensors, Tensor.backward runs the engine), and Tensor's methods call badak.functions.
 FLOORS = {
+    "allocation": 0,
     "device": 0,
     "cuda": 0,
     "accelerator": 0,

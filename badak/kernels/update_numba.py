@@ -31,3 +31,21 @@ def adam(param, grad, exp_avg, exp_avg_sq, s):
         exp_avg[i] = m
         exp_avg_sq[i] = v
         param[i] = param[i] * decay - (m / (np.sqrt(v) / root_correction + eps)) * step_size
+
+
+@numba.njit(cache=True, error_model="numpy")
+def adadelta(param, grad, square_avg, acc_delta, s):
+    """One Adadelta step over 1-D arrays of one memory order, in one pass, each element rounded
+    as badak.optim.Adadelta's NumPy expressions round it.
+
+    grad: the gradient with maximize's sign and weight decay already applied.
+    s: the step's scalars in the arrays' dtype: [rho, 1 - rho, eps, lr].
+    """
+    rho, one_minus_rho, eps, lr = s[0], s[1], s[2], s[3]
+    for i in range(param.shape[0]):
+        g = grad[i]
+        v = square_avg[i] * rho + one_minus_rho * g * g
+        delta = np.sqrt(acc_delta[i] + eps) / np.sqrt(v + eps) * g
+        square_avg[i] = v
+        acc_delta[i] = acc_delta[i] * rho + one_minus_rho * delta * delta
+        param[i] = param[i] - lr * delta

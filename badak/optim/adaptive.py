@@ -6,6 +6,7 @@ the state is kept in the parameter's dtype, as `step` counts as ints.
 """
 
 from badak.device import np
+from badak.kernels.update import adadelta_
 from badak.optim.optimizer import Optimizer
 
 
@@ -153,6 +154,9 @@ class Adadelta(Optimizer):
         grad = _decayed(param, grad, group)
         rho, eps = dtype(group["rho"]), dtype(group["eps"])
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        scalars = (rho, dtype(1 - group["rho"]), eps, dtype(group["lr"]))
+        if adadelta_(param, grad, square_avg, acc_delta, scalars):
+            return  # the expressions below in one compiled pass, bitwise
         square_avg *= rho
         square_avg += dtype(1 - group["rho"]) * grad * grad
         delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * grad

@@ -81,3 +81,32 @@ def test_adam_step_is_bitwise_numpys_with_the_compiled_update(options, kind, dty
     assert len(results[True]) == len(results[False]) >= 9
     for compiled, numpys in zip(results[True], results[False]):
         np.testing.assert_array_equal(compiled, numpys)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(weight_decay=0.1, maximize=True),
+                                     dict(lr=0.3, rho=0.5, eps=1e-3)], ids=str)  # fmt: skip
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adadelta_step_is_bitwise_numpys_with_the_compiled_update(options, dtype, monkeypatch):
+    rng = np.random.default_rng(2)
+    start = [np.asfortranarray(rng.standard_normal((30, 40))), rng.standard_normal(40)]
+    grads = [[np.asfortranarray(rng.standard_normal(a.shape) * 3) for a in start] for _ in range(6)]
+    grads[3][1][:5] = np.nan  # each gradient in its parameter's memory order, as backward gives
+    grads[4][0][0, 0] = np.inf
+    calls, kernel = [], kernels.compiled("update_numba").adadelta
+    monkeypatch.setattr(kernels.compiled("update_numba"), "adadelta",
+                        lambda *a: calls.append(kernel(*a)))  # fmt: skip
+    results = {}
+    for use in (True, False):
+        monkeypatch.setattr(kernels, "enabled", use)
+        params = [nn.Parameter(badak.tensor(np.array(a, dtype=dtype, order="K"))) for a in start]
+        optimizer = optim.Adadelta(params, **options)
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = badak.tensor(np.array(g, dtype=dtype, order="K"))
+            optimizer.step()
+        accumulators = [v.copy() for s in optimizer.state.values() for v in s.values()
+                        if isinstance(v, np.ndarray)]  # fmt: skip
+        results[use] = [p.numpy().copy() for p in params] + accumulators
+    assert len(calls) == 12 and len(results[True]) == 6
+    for compiled, numpys in zip(results[True], results[False]):
+        np.testing.assert_array_equal(compiled, numpys)
