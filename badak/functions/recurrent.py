@@ -30,27 +30,27 @@ class _Elman:
     def __init__(self, relu):
         self.relu = relu
 
-    def step(self, xw, h, w_hh, saved):
-        pre = xw + blas.matmul(h, w_hh.T)
+    def step(self, xw, h, product, saved):
+        pre = xw + product(h)
         h = np.maximum(pre, 0) if self.relu else np.tanh(pre)
         saved.append(h)
         return h
 
-    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, product, dxw, dhw):
         """Step t back, with dh + dy reaching h_t: its gate gradient into dxw[t] (= dhw[t]);
         returns (dh_{t-1}, None)."""
         h = saved[t]
         dh = dh + dy
         dxw[t] = dh * (h > 0) if self.relu else dh * (1 - h * h)
-        return blas.matmul(dxw[t], w_hh), None
+        return product(dxw[t]), None
 
 
 class _LSTM:
     gates = 4
 
-    def step(self, xw, state, w_hh, saved):
+    def step(self, xw, state, product, saved):
         h, c = state
-        g = xw + blas.matmul(h, w_hh.T)
+        g = xw + product(h)
         size = h.shape[-1]
         i, f, o = (_sigmoid(g[:, k * size : (k + 1) * size]) for k in (0, 1, 3))
         cell = np.tanh(g[:, 2 * size : 3 * size])
@@ -61,7 +61,7 @@ class _LSTM:
         saved.append((i, f, cell, o, c_prev, tanh_c))
         return h, c
 
-    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, product, dxw, dhw):
         """Step t back: the four gates' gradients into dxw[t] (= dhw[t]); returns (dh, dc)."""
         i, f, cell, o, c_prev, tanh_c = saved[t]
         size = dh.shape[-1]
@@ -72,7 +72,7 @@ class _LSTM:
         g[:, size : 2 * size] = dc * c_prev * f * (1 - f)
         g[:, 2 * size : 3 * size] = dc * i * (1 - cell * cell)
         g[:, 3 * size :] = dh * tanh_c * o * (1 - o)
-        return blas.matmul(g, w_hh), dc * f
+        return product(g), dc * f
 
 
 class _CompiledLSTM(_LSTM):
@@ -81,19 +81,19 @@ class _CompiledLSTM(_LSTM):
     def __init__(self, kernels):
         self.kernels = kernels
 
-    def step(self, xw, state, w_hh, saved):
+    def step(self, xw, state, product, saved):
         h_prev, c_prev = state
-        gates = blas.matmul(h_prev, w_hh.T)  # the kernel turns it into the gates
+        gates = product(h_prev)  # the kernel turns it into the gates
         c, tanh_c, h = (np.empty_like(c_prev) for _ in range(3))
         self.kernels.lstm_step(xw, gates, c_prev, c, tanh_c, h)
         saved.append((gates, c_prev, tanh_c))
         return h, c
 
-    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, product, dxw, dhw):
         gates, c_prev, tanh_c = saved[t]
         # dc is backward's own array (a copy of c_T's gradient at first): updated in place
         self.kernels.lstm_step_backward(gates, c_prev, tanh_c, dh, dy, dc, dxw[t])
-        return blas.matmul(dxw[t], w_hh), dc
+        return product(dxw[t]), dc
 
 
 class _GRU:
@@ -102,8 +102,8 @@ class _GRU:
     def __init__(self, b_hh=None):
         self.b_hh = b_hh  # the hidden state's bias, inside r * (...)
 
-    def step(self, xw, h, w_hh, saved):
-        hw = blas.matmul(h, w_hh.T)
+    def step(self, xw, h, product, saved):
+        hw = product(h)
         hw += self.b_hh
         size = h.shape[-1]
         r = _sigmoid(xw[:, :size] + hw[:, :size])
@@ -113,7 +113,7 @@ class _GRU:
         saved.append((r, z, n, hw_n))
         return n + z * (h - n)
 
-    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, product, dxw, dhw):
         """Step t back: the input's and the hidden state's parts of the gates' gradients into
         dxw[t] and dhw[t] (they differ in the candidate gate); returns (dh, None)."""
         r, z, n, hw_n = saved[t]
@@ -126,7 +126,7 @@ class _GRU:
         dxw[t, :, size : 2 * size] = dhw[t, :, size : 2 * size] = dz
         dxw[t, :, 2 * size :] = dn
         dhw[t, :, 2 * size :] = dn * r
-        return dh * z + blas.matmul(dhw[t], w_hh), None
+        return dh * z + product(dhw[t]), None
 
 
 class _CompiledGRU(_GRU):
@@ -136,8 +136,8 @@ class _CompiledGRU(_GRU):
         super().__init__(b_hh)
         self.kernels = kernels
 
-    def step(self, xw, h_prev, w_hh, saved):
-        hw = blas.matmul(h_prev, w_hh.T)
+    def step(self, xw, h_prev, product, saved):
+        hw = product(h_prev)
         hw += self.b_hh
         rows, size = h_prev.shape
         gates, h = np.empty((rows, 4 * size), hw.dtype), np.empty_like(h_prev)
@@ -145,10 +145,10 @@ class _CompiledGRU(_GRU):
         saved.append(gates)
         return h
 
-    def back_step(self, t, dh, dy, dc, saved, hidden, w_hh, dxw, dhw):
+    def back_step(self, t, dh, dy, dc, saved, hidden, product, dxw, dhw):
         dh_prev = np.empty_like(dh)
         self.kernels.gru_step_backward(saved[t], hidden[t], dh, dy, dxw[t], dhw[t], dh_prev)
-        dh_prev += blas.matmul(dhw[t], w_hh)
+        dh_prev += product(dhw[t])
         return dh_prev, None
 
 
@@ -188,8 +188,9 @@ class RecurrentLayer(Function):
         out = np.empty((steps + lstm, batch, size), xw.dtype)
         saved = []
         state = (h0, c0) if lstm else h0
+        product = blas.products_with(w_hh.T, batch)  # h (N, H) -> h W_hh^T, W_hh packed once
         for t in range(steps):
-            state = cell.step(xw[t], state, w_hh, saved)
+            state = cell.step(xw[t], state, product, saved)
             out[t] = state[0] if lstm else state
         if lstm:
             out[steps] = state[1]
@@ -219,8 +220,9 @@ class RecurrentLayer(Function):
         hidden = self._hidden_states(h0)
         dh = np.zeros_like(h0)
         dc = grad[steps].copy() if lstm else None
+        product = blas.products_with(w_hh, batch)  # d_gates (N, G H) -> d_gates W_hh
         for t in range(steps - 1, -1, -1):
-            dh, dc = self.cell.back_step(t, dh, dy[t], dc, saved, hidden, w_hh, dxw, dhw)
+            dh, dc = self.cell.back_step(t, dh, dy[t], dc, saved, hidden, product, dxw, dhw)
         flat_dxw = dxw.reshape(steps * batch, -1)
         flat_dhw = dhw.reshape(steps * batch, -1)
         need = self.needs_input_grad

@@ -45,6 +45,27 @@ def test_gemm_is_matmul_to_rounding_in_every_layout(dtype, shape):
             np.testing.assert_allclose(result, expected, rtol=0, atol=EPSILON[dtype] * k * 4)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(20, 200, 800), (20, 800, 200), (2, 3, 4)])
+def test_products_with_one_packed_operand_are_gemms_in_every_layout(dtype, shape):
+    """b packed once (MKL) or not (small, NumPy): each product a @ b as gemm to rounding; an
+    operand of other rows or dtype, or strided, is still multiplied right."""
+    m, k, n = shape
+    rng = np.random.default_rng(k)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    for _, right in layouts(b):
+        product = blas.products_with(right, m)
+        for _, left in layouts(rng.standard_normal((m, k)).astype(dtype)):
+            expected = left.astype(np.float64) @ b.astype(np.float64)
+            result = product(left)
+            assert result.dtype == dtype and result.shape == (m, n) and result.flags.c_contiguous
+            np.testing.assert_allclose(result, expected, rtol=0, atol=EPSILON[dtype] * k * 4)
+        other = rng.standard_normal((m + 3, k)).astype(dtype)  # other rows: an ordinary gemm
+        np.testing.assert_allclose(product(other), other @ b, rtol=1e-5, atol=1e-4)
+    packed = blas.using_mkl() and m * k * n >= blas.SMALL  # the packed path is the one tested
+    assert isinstance(blas.products_with(b, m), blas._PackedProducts) == packed
+
+
 def test_matmul_folds_leading_dims_and_leaves_the_rest_to_numpy():
     rng = np.random.default_rng(0)
     a = rng.standard_normal((4, 50, 300)).astype(np.float32)
