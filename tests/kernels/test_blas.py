@@ -66,6 +66,24 @@ def test_products_with_one_packed_operand_are_gemms_in_every_layout(dtype, shape
     assert isinstance(blas.products_with(b, m), blas._PackedProducts) == packed
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batched_products_in_one_call_are_matmul_to_rounding(dtype):
+    """Stacks at one stride (transposed matrices, a broadcast operand at stride 0) go to MKL's
+    batched gemm in one call; stacks whose leading dims do not merge, one product at a time."""
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((3, 4, 70, 64)).astype(dtype)
+    k = rng.standard_normal((3, 4, 90, 64)).astype(dtype)
+    shared = rng.standard_normal((1, 64, 90)).astype(dtype)  # broadcast over the stack
+    every_other = rng.standard_normal((6, 4, 64, 90)).astype(dtype)[::2]  # stride of 2 matrices
+    cases = [(q, np.swapaxes(k, -1, -2)), (q, shared), (np.swapaxes(k, -1, -2)[..., :70], q),
+             (q, every_other), (q[:, ::2], every_other[:, 1::2])]  # fmt: skip
+    for left, right in cases:
+        expected = np.matmul(left.astype(np.float64), right.astype(np.float64))
+        result = blas.matmul(left, right)
+        assert result.dtype == dtype and result.shape == expected.shape
+        np.testing.assert_allclose(result, expected, rtol=0, atol=EPSILON[dtype] * 64 * 4)
+
+
 def test_matmul_folds_leading_dims_and_leaves_the_rest_to_numpy():
     rng = np.random.default_rng(0)
     a = rng.standard_normal((4, 50, 300)).astype(np.float32)
