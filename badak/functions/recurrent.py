@@ -238,7 +238,10 @@ class RecurrentLayer(Function):
             blas.matmul(flat_dhw.T, hidden[:steps].reshape(steps * batch, -1)) if need[-3] else None
         )
         db_ih = flat_dxw.sum(axis=0) if need[-2] else None
-        db_hh = flat_dhw.sum(axis=0) if need[-1] else None
+        if need[-1]:  # the same sum as db_ih but for GRU's candidate gate
+            db_hh = db_ih.copy() if dhw is dxw and db_ih is not None else flat_dhw.sum(axis=0)
+        else:
+            db_hh = None
         self.saved = self.x = self.cell = None
         return (*result, d_ih, d_hh, db_ih, db_hh)
 
