@@ -3,7 +3,7 @@ is matrix products through MKL, the BLAS PyTorch uses too, against PyTorch's who
 
 Run by hand: `OPENBLAS_NUM_THREADS=1 python benchmarks/bounds.py [repeats]`. One thread each.
 For each layer workload it prints badak's and torch's step (medians, interleaved), then the time
-badak's step spends inside its products (kernels.blas: gemm and the packed recurrent products),
+badak's step spends inside its products (kernels.blas: gemm, batched and packed products),
 measured over the same steps. Where the products alone take more than the goal times torch's
 step, no change outside them meets the goal. For the per-op overhead it prints the time of the
 step's NumPy calls alone (the arithmetic any NumPy engine makes), so that the rest is the
@@ -26,12 +26,12 @@ from badak.kernels import blas  # noqa: E402
 
 
 class ProductClock:
-    """Seconds spent in kernels.blas's products while installed (one level: a packed product
-    that falls back to gemm is counted once)."""
+    """Seconds spent in kernels.blas's products while installed: gemm, the batched products and
+    the packed ones (one level: a product that falls back to gemm is counted once)."""
 
     def __init__(self):
         self.seconds, self.depth = 0.0, 0
-        self.saved = blas.gemm, blas._PackedProducts.__call__
+        self.saved = blas.gemm, blas._batched, blas._PackedProducts.__call__
 
     def wrap(self, function):
         def timed(*args, **kwargs):
@@ -47,12 +47,12 @@ class ProductClock:
         return timed
 
     def __enter__(self):
-        blas.gemm = self.wrap(self.saved[0])
-        blas._PackedProducts.__call__ = self.wrap(self.saved[1])
+        blas.gemm, blas._batched = self.wrap(self.saved[0]), self.wrap(self.saved[1])
+        blas._PackedProducts.__call__ = self.wrap(self.saved[2])
         return self
 
     def __exit__(self, *exc_info):
-        blas.gemm, blas._PackedProducts.__call__ = self.saved
+        blas.gemm, blas._batched, blas._PackedProducts.__call__ = self.saved
 
 
 def layer_bounds(repeats):
