@@ -2,7 +2,9 @@
 
 The softmax is the cross-entropy family's: the row's maximum subtracted, its exp(0) = 1 kept out
 of the sum (log_normalizer), so rows with one dominant score keep their small weights' digits.
-Backward uses the saved weights only: with P the weights and dO the upstream gradient,
+For float32 with the `fast` extra it is one compiled pass over the scores, in place, with the
+same care (kernels.softmax_numba), and so is its backward over the weights' gradient. Backward
+uses the saved weights only: with P the weights and dO the upstream gradient,
 dV = P^T dO, dS = P * (dO V^T - rowsum(dO V^T * P)), dQ = dS K * scale, dK = dS^T Q * scale.
 
 Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dims
