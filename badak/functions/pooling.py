@@ -77,6 +77,14 @@ def _window_views(padded, windows):
     ]  # fmt: skip
 
 
+def _two_by_two(windows, size):
+    """Whether the windows are 2x2 at stride 2, without padding or dilation, all inside the
+    image of `size` (H, W): pool_numba's written-out kernels take them."""
+    kernel, dilation, padding, stride, out = windows
+    inside = all(2 * o <= s for o, s in zip(out, size))  # ceil_mode's last window may not be
+    return kernel == stride == (2, 2) and dilation == (1, 1) and padding == (0, 0) and inside
+
+
 class MaxPool2d(Function):
     saves_inputs = False
 
@@ -86,7 +94,10 @@ class MaxPool2d(Function):
             (KH, KW), (DH, DW), (PH, PW), (SH, SW), out = windows
             best = np.empty((*x.shape[:2], *out), x.dtype)
             where = np.empty(best.shape, np.int64)
-            kernel.max_pool(x, best, where, DH, DW, PH, PW, SH, SW, KH, KW)
+            if _two_by_two(windows, x.shape[2:]):
+                kernel.max_pool_2x2(x, best, where)
+            else:
+                kernel.max_pool(x, best, where, DH, DW, PH, PW, SH, SW, KH, KW)
             self.picked = _Picked(where, x.shape, windows)
             return best
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -135,6 +146,10 @@ class _Scatter(Function):
         compiled = kernels.compiled("pool_numba")
         apart = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
         if compiled is not None and apart and grad.dtype in (np.float32, np.float64):
+            if _two_by_two(picked.windows, (H, W)):
+                image = np.empty(picked.input_shape, grad.dtype)  # every cell written
+                compiled.max_pool_scatter_2x2(grad, picked.where, image)
+                return image
             image = np.zeros(picked.input_shape, grad.dtype)  # windows apart: one add a cell
             compiled.max_pool_scatter(grad, picked.where, image, *dilation, PH, PW, *stride,
                                       kernel[1])  # fmt: skip
