@@ -114,9 +114,10 @@ def _operand(array):
     return None
 
 
-def gemm(a, b, out=None):
+def gemm(a, b, out=None, accumulate=False):
     """a @ b for 2-D arrays (a (M, K), b (K, N)) -> a C-ordered (M, N) array: `out` where
-    given (C-contiguous, written in place), else a new one."""
+    given (C-contiguous, written in place), else a new one; with accumulate, out += a @ b
+    (the product's beta = 1: no temporary)."""
     routine = _GEMM.get(a.dtype) if using_mkl() else None
     m, k = a.shape
     n = b.shape[1]
@@ -124,11 +125,14 @@ def gemm(a, b, out=None):
     if routine is not None and b.dtype == a.dtype and b.shape[0] == k and m * n * k >= SMALL:
         left, right = _operand(a), _operand(b)
     if left is None or right is None:
+        if accumulate:
+            out += np.matmul(a, b)
+            return out
         return np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((m, n), a.dtype)
     routine(_ROW_MAJOR, left[0], right[0], m, n, k, 1.0, a.ctypes.data, left[1],
-            b.ctypes.data, right[1], 0.0, out.ctypes.data, n)  # fmt: skip
+            b.ctypes.data, right[1], 1.0 if accumulate else 0.0, out.ctypes.data, n)  # fmt: skip
     return out
 
 
