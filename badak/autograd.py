@@ -154,14 +154,18 @@ class Function:
         # so it is written for speed: no helper calls on the common path.
         arrays = []
         needs_input_grad = []
-        tensor = None
+        tensor = dtype = None
         scalars = False
+        mixed = False  # operands whose dtypes may differ: the promotion hook decides
         version = 0
         for arg in args:
             if isinstance(arg, Tensor):
+                data = arg._data
                 if tensor is None:
-                    tensor = arg
-                arrays.append(arg._data)
+                    tensor, dtype = arg, data.dtype
+                elif data is None or data.dtype != dtype:  # None: a tensor without its array
+                    mixed = True
+                arrays.append(data)
                 needs_input_grad.append(arg.requires_grad)
                 version += arg._version
             else:
@@ -169,12 +173,16 @@ class Function:
                     scalars = scalars or _NUMPY_1
                 elif isinstance(arg, np.generic):
                     scalars = True
+                elif arg is not None:
+                    mixed = True
                 arrays.append(arg)
                 needs_input_grad.append(False)
         if tensor is None:  # arrays in, array out: a backward formula, already quiet
             return self.forward(*args, **kwargs)
-        if scalars or len(arrays) > 1:
-            arrays = tensor._promote(arrays, tensor._data.dtype, scalars)
+        # One floating dtype and Python numbers only (weak on NumPy 2, as in PyTorch): nothing
+        # to cast, for every promotion rule, so the hook is not called.
+        if scalars or (len(arrays) > 1 and (mixed or dtype.kind not in "fc")):
+            arrays = tensor._promote(arrays, dtype, scalars)
         if self.float_valued and tensor._data.dtype.kind in "biu":
             arrays = tensor._floating(arrays)
 
