@@ -1,8 +1,9 @@
 """Convolutions: unfold and fold (im2col and its adjoint), conv1d, conv2d, conv_transpose2d.
 
 unfold and fold are primitives, each the other's adjoint. conv2d is a primitive too (im2col and
-one product, in the order Chainer forms it, whose bits it gives); its backward is a transposed
-convolution and an unfold times the gradient, so gradients of every order follow. A transposed
+one product, in the order Chainer forms it, whose bits it gives; image by image, the windows in
+cache, where an image's windows are large); its backward is a transposed convolution and an
+unfold times the gradient, so gradients of every order follow. A transposed
 convolution is a matrix product and a fold. Images are (N, C, H, W); kernel sizes, dilations,
 paddings and strides are an int or an (height, width) pair.
 """
