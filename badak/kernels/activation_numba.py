@@ -8,20 +8,16 @@ with exp_numba's exp.
 import numba
 
 from badak.device import np
-from badak.kernels.exp_numba import LOWEST, exp_nonpositive
+from badak.kernels.exp_numba import exp_nonpositive_full
 
 _ONE, _ZERO = np.float32(1), np.float32(0)
-_SHIFT = np.float32(40)  # below LOWEST, exp(x) = exp(x + 40) * exp(-40), both in range
-_EXP_MINUS_SHIFT = np.float32(np.exp(-40.0))
 
 
 @numba.njit(inline="always")
 def sigmoid_one(v):
     """1 / (1 + exp(-v)); for v < 0 as e / (1 + e) with e = exp(v), so that both sides keep
     their relative accuracy (within 3 ulp of the exact value; subnormal where it is)."""
-    tail = v < LOWEST
-    e = exp_nonpositive(v + _SHIFT if tail else -abs(v))
-    e = e * _EXP_MINUS_SHIFT if tail else e
+    e = exp_nonpositive_full(-abs(v))
     s = _ONE / (_ONE + e)
     y = s if v >= _ZERO else e * s
     return v if v != v else y  # NaN stays NaN

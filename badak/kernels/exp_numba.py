@@ -8,10 +8,13 @@ float32 exp on the same points: 2.44 ulp, 8% above 1). Arguments below -87 give 
 
 `exp_nonpositive_ir(builder, x)` builds it on an IR scalar or vector (for hand-written loops);
 `exp_nonpositive(x)` is the same as a numba intrinsic, which LLVM vectorises in a plain loop.
-`expm1_nonpositive(x)`, exp(x) - 1 from the same parts as (p + 1 - 2^-k) 2^k, keeps its relative
-accuracy near 0, where exp(x) - 1 would cancel: tanh is built on it.
+`exp_nonpositive_full(x)` extends exp_nonpositive below -87 as exp(x + 40) exp(-40), subnormal
+where the result is and 0 for -inf. `expm1_nonpositive(x)`, exp(x) - 1 from the same parts as
+(p + 1 - 2^-k) 2^k, keeps its relative accuracy near 0, where exp(x) - 1 would cancel: tanh is
+built on it.
 """
 
+import numba
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -100,3 +103,15 @@ def expm1_nonpositive(typingctx, x):
         return exp_nonpositive_ir(builder, args[0], minus_one=True)
 
     return types.float32(types.float32), codegen
+
+
+_SHIFT = np.float32(40)  # below LOWEST, exp(x) = exp(x + 40) exp(-40), both factors in range
+_EXP_MINUS_SHIFT = np.float32(np.exp(-40.0))
+
+
+@numba.njit(inline="always")
+def exp_nonpositive_full(x):
+    """exp(x) of a float32 x <= 0 over the whole range (see the module's docstring)."""
+    tail = x < LOWEST
+    e = exp_nonpositive(x + _SHIFT if tail else x)
+    return e * _EXP_MINUS_SHIFT if tail else e

@@ -3,8 +3,8 @@ attention weights without the temporaries NumPy's passes make.
 
 The forward keeps the cross-entropy family's care: the row's maximum subtracted, its exp(0) = 1
 kept out of the sum of the others, each weight exp(x - max) / (1 + rest), so a row with one
-dominant score keeps its small weights' digits. exp is exp_numba's; below exp's range a weight
-is computed as exp(d + 40) exp(-40), subnormal where it is, and -inf (a masked score) gives 0.
+dominant score keeps its small weights' digits. exp is exp_numba's exp_nonpositive_full: a weight
+below exp's range is subnormal where it is, and -inf (a masked score) gives 0.
 
 Shapes: rows (R, S), C-contiguous.
 """
@@ -12,19 +12,9 @@ Shapes: rows (R, S), C-contiguous.
 import numba
 
 from badak.device import np
-from badak.kernels.exp_numba import LOWEST, exp_nonpositive
+from badak.kernels.exp_numba import exp_nonpositive_full
 
 _ONE, _ZERO = np.float32(1), np.float32(0)
-_SHIFT = np.float32(40)
-_EXP_MINUS_SHIFT = np.float32(np.exp(-40.0))
-
-
-@numba.njit(inline="always")
-def _exp_tail(d):
-    """exp(d) for d <= 0, subnormal below exp_nonpositive's range and 0 for -inf."""
-    tail = d < LOWEST
-    e = exp_nonpositive(d + _SHIFT if tail else d)
-    return e * _EXP_MINUS_SHIFT if tail else e
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "nsz"})
@@ -45,7 +35,7 @@ def softmax_rows(rows, empty_row_value):
                 row[j] = fill
             continue
         for j in range(size):  # elementwise, then summed where nothing is stored
-            row[j] = _exp_tail(row[j] - top)
+            row[j] = exp_nonpositive_full(row[j] - top)
         rest = _ZERO
         for j in range(size):
             rest += row[j] if j != where else _ZERO
