@@ -2,7 +2,9 @@
 
 __version__ = "0.1.0"
 
-from badak import allocation
+import inspect
+
+from badak import allocation, tensor_methods
 from badak.autograd import (
     Function,
     enable_grad,
@@ -156,6 +158,7 @@ from badak.functions import (
 )
 from badak.random import Generator, manual_seed
 from badak.tensor import Tensor
+from badak.threads import get_num_threads, set_num_threads
 
 allocation.keep_large_blocks()  # a step's large temporaries reused, not faulted in each time
 
@@ -165,7 +168,8 @@ __all__ = [
     "concat", "concatenate", "cos", "cumprod", "cumsum", "device", "div", "dot", "double", "einsum",
     "empty", "empty_like", "enable_grad", "eq", "erf", "exp", "expm1", "eye", "flatten", "flip",
     "float", "float16", "float32", "float64", "FloatTensor", "floor", "floor_divide", "fmod",
-    "from_numpy", "full", "full_like", "Function", "gather", "ge", "Generator", "gt", "half",
+    "from_numpy", "full", "full_like", "Function", "gather", "ge", "Generator", "get_num_threads",
+    "gt", "half",
     "index_add", "index_select", "inference_mode", "int", "int32", "int64", "is_grad_enabled",
     "is_tensor", "isfinite", "isnan", "le", "lerp", "linspace", "load", "log", "log1p",
     "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long",
@@ -173,7 +177,8 @@ __all__ = [
     "mean", "min", "minimum", "mm", "mul", "multinomial", "narrow", "ne", "neg", "no_grad",
     "nonzero", "norm", "numel", "ones", "ones_like", "outer", "permute", "pow", "prod", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder",
-    "reshape", "round", "rsqrt", "save", "scatter", "scatter_add", "set_grad_enabled", "sigmoid",
+    "reshape", "round", "rsqrt", "save", "scatter", "scatter_add", "set_grad_enabled",
+    "set_num_threads", "sigmoid",
     "sign", "sin", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub",
     "sum", "tanh", "tensor", "Tensor", "tile", "topk", "transpose", "tril", "triu", "trunc",
     "uint8", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like",
@@ -181,12 +186,18 @@ __all__ = [
 
 
 def is_tensor(obj):
-    """True for a badak Tensor (a Parameter too)."""
+    """Whether obj is a badak Tensor (a Parameter too), as torch.is_tensor.
+
+    Shape: obj is anything, a tensor of any shape (*) or not; returns a Python bool.
+    """
     return isinstance(obj, Tensor)
 
 
 def square(x):
-    """x * x."""
+    """x * x, elementwise, in x's dtype, as torch.square.
+
+    Shape: any; the result has x's shape.
+    """
     return x.square()
 
 
@@ -199,14 +210,25 @@ def outer(a, b):
 
 
 def dot(a, b):
-    """The inner product of two 1-d tensors."""
+    """The inner product sum(a * b) of two 1-d tensors, as torch.dot.
+
+    Shape: (N,) and (N,) -> ().
+    """
     return a.dot(b)
 
 
 def numel(x):
-    """The number of elements of x."""
+    """The number of elements of x, the product of its sizes, as torch.numel.
+
+    Shape: x (*); returns a Python int.
+    """
     return x.numel()
 
+
+# Each Tensor method that is the method form of a function above says so (`x.abs()`).
+tensor_methods.document_method_forms(
+    Tensor, {name: globals()[name] for name in __all__ if inspect.isroutine(globals()[name])}
+)
 
 # Imported on first use, so that `import badak` stays quick: the PyTorch paths badak.nn,
 # badak.optim, badak.utils (.data), badak.distributed, and the device modules badak.cuda,

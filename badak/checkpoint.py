@@ -107,8 +107,9 @@ def _key(key):
 # ----------------------------------------------------------------------------------------------
 def save(obj, path, metadata=None):
     """Write `obj` (a state dict, or nested dicts/lists of Tensors, arrays, numbers, strings) to
-    an `.npz` file, atomically; `path` may also be a binary file object (written as it is given).
-    `metadata` (JSON-ready) is stored beside it. A Module or other object is refused, before
+    an `.npz` file, atomically, as torch.save; each array keeps its shape and dtype. `path` may
+    also be a binary file object (written as it is given). `metadata` (JSON-ready) is stored
+    beside it. A Module or other object is refused, before
     anything is written: save its `state_dict()`. A `.safetensors` path (or a file object of
     that name) is written in the safetensors format: `obj` a dict of str -> Tensor, `metadata`
     a dict of str -> str."""
@@ -214,8 +215,9 @@ def _read_member(archive, name):
 
 
 def load(path, map_location=None, weights_only=True, **pickle_load_args):
-    """The object stored by `save` at `path` (a path or a binary file object); arrays come back
-    as Tensors where they were. A safetensors file gives its dict of str -> Tensor.
+    """The object stored by `save` at `path` (a path or a binary file object), as torch.load;
+    arrays come back as Tensors where they were, each with the shape and dtype it was saved
+    with. A safetensors file gives its dict of str -> Tensor.
 
     PyTorch's arguments are accepted: `map_location` must name the CPU (or map to it), and
     `weights_only` changes nothing, since badak's files hold only tensors, numbers and strings

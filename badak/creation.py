@@ -22,7 +22,17 @@ def _finish(data, requires_grad, device=None):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of `data`; Python floats become float32, ints int64."""
+    """A new tensor holding a copy of `data`, as torch.tensor.
+
+    Args:
+        data: a number, a (nested) list or tuple of numbers, an ndarray or a Tensor.
+        dtype: the dtype; by default Python floats give float32, ints int64, bools bool, and an
+            ndarray or NumPy number keeps its own.
+        device: must name the CPU, the one device badak has.
+        requires_grad: record operations on the result for backward.
+
+    Shape: data's: () for a number, (N,) for a flat list of N, (N, D) for N lists of D.
+    """
     if isinstance(data, Tensor):
         data = data._data
     array = default_array(data, dtype)
@@ -30,7 +40,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 
 def as_tensor(data, dtype=None, device=None):
-    """A tensor sharing `data`'s memory where it is an array of the right dtype; else a copy."""
+    """`data` as a tensor, as torch.as_tensor: sharing its memory where it is an ndarray (or a
+    Tensor) of the right dtype, else a converted copy (the dtype rules of `tensor`).
+
+    Shape: data's.
+    """
     if device is not None:
         _device(device)
     if isinstance(data, Tensor):
@@ -39,7 +53,11 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(array):
-    """A tensor sharing the memory of a NumPy array (changes to one show in the other)."""
+    """A tensor sharing the memory of a NumPy array, as torch.from_numpy: a change to one shows
+    in the other; the dtype is the array's.
+
+    Shape: the array's.
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     return Tensor._from_array(array)
@@ -58,19 +76,25 @@ def _size(name, size):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    """Tensor of zeros. Shape: size (varargs or one tuple)."""
+    """A tensor of zeros, float32 by default, as torch.zeros. Shape: size (varargs or one
+    tuple)."""
     data = np.zeros(_size("zeros", size), dtype=_float_dtype(dtype))
     return _finish(data, requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    """Tensor of ones. Shape: size (varargs or one tuple)."""
+    """A tensor of ones, float32 by default, as torch.ones. Shape: size (varargs or one
+    tuple)."""
     data = np.ones(_size("ones", size), dtype=_float_dtype(dtype))
     return _finish(data, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """Tensor of `fill_value`: float32 for a float, int64 for an int, bool for a bool."""
+    """A tensor filled with `fill_value`, as torch.full; its dtype by default float32 for a
+    float, int64 for an int, bool for a bool.
+
+    Shape: size (an int or a tuple of ints).
+    """
     if dtype is None:
         dtype = default_array(fill_value, name="full").dtype
     data = np.full(_size("full", (size,)), fill_value, dtype=dtype)
@@ -78,20 +102,37 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor to be filled: badak's holds zeros (PyTorch leaves memory as it was)."""
+    """A tensor to be filled, float32 by default, as torch.empty: badak's holds zeros (PyTorch
+    leaves the memory as it was).
+
+    Shape: size (varargs or one tuple).
+    """
     data = np.zeros(_size("empty", size), dtype=_float_dtype(dtype))
     return _finish(data, requires_grad, device)
 
 
 def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    """Zeros shaped like x, as torch.zeros_like. empty_like is the same function
+    (badak's empty tensors hold zeros).
+
+    Shape: x's; the dtype is x's unless `dtype` is given.
+    """
     return _finish(np.zeros(np.shape(x), dtype=dtype or _dtype_of(x)), requires_grad, device)
 
 
 def ones_like(x, dtype=None, device=None, requires_grad=False):
+    """Ones shaped like x, as torch.ones_like.
+
+    Shape: x's; the dtype is x's unless `dtype` is given.
+    """
     return _finish(np.ones(np.shape(x), dtype=dtype or _dtype_of(x)), requires_grad, device)
 
 
 def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor of `fill_value` shaped like x, as torch.full_like.
+
+    Shape: x's; the dtype is x's unless `dtype` is given.
+    """
     data = np.full(np.shape(x), fill_value, dtype=dtype or _dtype_of(x))
     return _finish(data, requires_grad, device)
 
@@ -100,12 +141,24 @@ empty_like = zeros_like
 
 
 def rand_like(x, dtype=None, device=None, requires_grad=False, generator=None):
-    return rand(np.shape(x), dtype=dtype or _dtype_of(x), device=device,
+    """Uniform samples in [0, 1) shaped like x, as torch.rand_like, from badak's
+    generator (or `generator`).
+
+    Shape: x's; the dtype is x's unless `dtype` is given.
+    """
+    dtype, _ = _sampled_dtype("rand_like", dtype or _dtype_of(x))
+    return rand(np.shape(x), dtype=dtype, device=device,
                 requires_grad=requires_grad, generator=generator)  # fmt: skip
 
 
 def randn_like(x, dtype=None, device=None, requires_grad=False, generator=None):
-    return randn(np.shape(x), dtype=dtype or _dtype_of(x), device=device,
+    """Standard normal samples shaped like x, as torch.randn_like, from badak's
+    generator (or `generator`).
+
+    Shape: x's; the dtype is x's unless `dtype` is given.
+    """
+    dtype, _ = _sampled_dtype("randn_like", dtype or _dtype_of(x))
+    return randn(np.shape(x), dtype=dtype, device=device,
                  requires_grad=requires_grad, generator=generator)  # fmt: skip
 
 
@@ -114,13 +167,20 @@ def _dtype_of(x):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    """The n x m identity matrix (m defaults to n)."""
+    """The identity matrix, ones on the diagonal, float32 by default, as torch.eye.
+
+    Shape: (n, m); m defaults to n.
+    """
     n, m = _size("eye", (n, n if m is None else m))
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Values from start up to (not including) end: int64 when all are ints, else float32."""
+    """Values from start up to end (not included) by step, as torch.arange; arange(end) starts
+    at 0. int64 when start, end and step are all ints, else float32.
+
+    Shape: (ceil((end - start) / step),).
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -134,7 +194,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    """`steps` evenly spaced values from start to end, both included; float32 by default."""
+    """`steps` evenly spaced values from start to end, both included, float32 by default, as
+    torch.linspace.
+
+    Shape: (steps,).
+    """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
         raise TypeError(f"linspace: steps must be an int, got {steps!r}")
     if steps < 0:
@@ -144,21 +208,45 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Uniform samples in [0, 1) from badak's generator (or `generator`)."""
+    """Uniform samples in [0, 1), float32 by default, as torch.rand, from badak's generator (or
+    `generator`).
+
+    Shape: size (varargs or one tuple).
+    """
+    dtype, drawn = _sampled_dtype("rand", dtype)
     rng = generator or default_generator()
-    data = rng.random(_size("rand", size), dtype=np.float32).astype(_float_dtype(dtype), copy=False)
+    data = rng.random(_size("rand", size), dtype=drawn).astype(dtype, copy=False)
     return _finish(data, requires_grad, device)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Standard normal samples from badak's generator (or `generator`)."""
+    """Standard normal samples, float32 by default, as torch.randn, from badak's generator (or
+    `generator`).
+
+    Shape: size (varargs or one tuple).
+    """
+    dtype, drawn = _sampled_dtype("randn", dtype)
     rng = generator or default_generator()
-    data = rng.standard_normal(_size("randn", size), dtype=np.float32)
-    return _finish(data.astype(_float_dtype(dtype), copy=False), requires_grad, device)
+    data = rng.standard_normal(_size("randn", size), dtype=drawn)
+    return _finish(data.astype(dtype, copy=False), requires_grad, device)
+
+
+def _sampled_dtype(name, dtype):
+    """(the result's dtype, the dtype to draw in): float64 is drawn in float64, the other
+    floating dtypes in float32; samples of [0, 1) or N(0, 1) have no integer dtype (TypeError,
+    where PyTorch raises too)."""
+    dtype = _float_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating dtype, got {dtype}")
+    return dtype, np.float64 if dtype == np.float64 else np.float32
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
-    """Integers in [low, high) (randint(high, size) as in PyTorch); int64 by default."""
+    """Uniform random integers in [low, high), int64 by default, as torch.randint; randint(high,
+    size) draws from [0, high).
+
+    Shape: size (a tuple of ints).
+    """
     if high is None:  # randint(high, size)
         low, high = 0, low
     elif size is None:  # randint(high, size) given positionally
@@ -173,15 +261,22 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
 
 
 def randperm(n, dtype=None, device=None, generator=None):
-    """A random permutation of 0 .. n-1 (int64 by default)."""
+    """A random permutation of 0 .. n - 1, int64 by default, as torch.randperm.
+
+    Shape: (n,).
+    """
     (n,) = _size("randperm", (n,))
     rng = generator or default_generator()
     return _finish(rng.permutation(n).astype(dtype or np.int64), False, device)
 
 
 def multinomial(input, num_samples, replacement=False, generator=None):
-    """Indices drawn by the non-negative weights in each row of input (1-d or 2-d), int64.
-    Without replacement a row gives each index at most once."""
+    """Indices drawn with probabilities proportional to the weights in each row of input, as
+    torch.multinomial: int64, outside the graph. The weights must be finite and non-negative,
+    each row with some positive; without replacement a row gives each index at most once.
+
+    Shape: input (C,) -> (num_samples,); input (N, C) -> (N, num_samples).
+    """
     weights = np.asarray(input._data if isinstance(input, Tensor) else input, np.float64)
     if weights.ndim not in (1, 2):
         raise ValueError(f"multinomial: expected 1 or 2 dims, got shape {weights.shape}")

@@ -14,6 +14,13 @@ class Tensor(tensor_methods.TorchMethods):
     `Tensor(data)` wraps an ndarray without copying (Python data is converted as by
     `badak.tensor`); `requires_grad=True` needs a floating dtype. The array is `.numpy()`;
     `.data` is, as in PyTorch, a Tensor sharing it outside any graph.
+
+    Shape: any; `.shape` is the array's.
+
+    Attributes:
+        grad: the gradient backward accumulated, a Tensor of x's shape, or None.
+        requires_grad: whether operations on x are recorded for backward.
+        grad_fn: the recorded operation that made x, or None for a leaf.
     """
 
     # _version counts the in-place changes of the array, as PyTorch's version counter: backward
@@ -99,6 +106,7 @@ class Tensor(tensor_methods.TorchMethods):
     # --- autograd -------------------------------------------------------------------------
     @property
     def is_leaf(self):
+        """True where x was not made by a recorded operation (a parameter, an input)."""
         return self.grad_fn is None
 
     def requires_grad_(self, requires_grad=True):
@@ -195,12 +203,18 @@ class Tensor(tensor_methods.TorchMethods):
         return F.div_(self, other)
 
     def copy_(self, source):
+        """Write `source` (broadcast to x's shape, cast to x's dtype) into x, in place;
+        returns x."""
         return F.copy_(self, source)
 
     def fill_(self, value):
+        """Write `value` (a number or a 0-d tensor) into every element of x, in place;
+        returns x."""
         return F.fill_(self, value)
 
     def zero_(self):
+        """Write 0 into every element of x, in place; returns x (what optimizer.zero_grad
+        used to do)."""
         return F.zero_(self)
 
     def __iadd__(self, other):
@@ -221,9 +235,11 @@ class Tensor(tensor_methods.TorchMethods):
     # --- device and dtype -----------------------------------------------------------------
     @property
     def device(self):
+        """The device x lives on, always the CPU."""
         return CPU
 
     def cpu(self):
+        """x itself: badak's tensors live on the CPU (as torch's .cpu() on a CPU tensor)."""
         return self
 
     def cuda(self, device=None):
@@ -231,64 +247,86 @@ class Tensor(tensor_methods.TorchMethods):
         return self.to("cuda" if device is None else device)
 
     def to(self, *args, **kwargs):
+        """x converted: `to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other)` for
+        other's dtype; x itself where nothing changes, else a copy that stays in the graph.
+        The shape is x's; 'cpu' is the only device."""
         return F.to(self, *args, **kwargs)
 
     def type(self, dtype):
+        """x converted to `dtype` (as `x.to(dtype)`); the shape is x's."""
         return self.to(dtype)
 
     def float(self):
+        """x converted to float32 (a copy, even where x is float32); the shape is x's."""
         return F.cast(self, np.dtype(np.float32))
 
     def double(self):
+        """x converted to float64 (a copy, even where x is float64); the shape is x's."""
         return F.cast(self, np.dtype(np.float64))
 
     def half(self):
+        """x converted to float16 (a copy, even where x is float16); the shape is x's."""
         return F.cast(self, np.dtype(np.float16))
 
     def long(self):
+        """x converted to int64, rounding toward zero; the shape is x's."""
         return F.cast(self, np.dtype(np.int64))
 
     def int(self):
+        """x converted to int32, rounding toward zero; the shape is x's."""
         return F.cast(self, np.dtype(np.int32))
 
     def bool(self):
+        """x converted to bool (nonzero is True); the shape is x's."""
         return F.cast(self, np.dtype(np.bool_))
 
     # --- array protocol -------------------------------------------------------------------
     @property
     def shape(self):
+        """x's shape, a tuple of ints (PyTorch's torch.Size is a tuple too)."""
         return self._data.shape
 
     @property
     def ndim(self):
+        """The number of dims of x (0 for a scalar, 2 for (N, D))."""
         return self._data.ndim
 
     @property
     def dtype(self):
+        """The element type, a NumPy dtype under PyTorch's name (`badak.float32 == np.float32`)."""
         return self._data.dtype
 
     @property
     def T(self):
+        """x with its dims reversed, (D1, ..., Dk) -> (Dk, ..., D1); the transpose of a matrix."""
         return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     def dim(self):
+        """The number of dims of x (`x.ndim`): 0 for a scalar, 2 for (N, D)."""
         return self._data.ndim
 
     def size(self, dim=None):
+        """x's shape as a tuple, or its size along `dim` (PyTorch returns torch.Size, a
+        tuple too)."""
         return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
         return self._data.size
 
     def numpy(self):
+        """x's NumPy array itself, not a copy: writing to it writes to x (as torch's
+        .numpy())."""
         return self._data
 
     def item(self):
+        """The value of a one-element tensor (any shape holding one element) as a Python
+        number; ValueError otherwise."""
         if self._data.size != 1:
             raise ValueError(f"item: the tensor has {self._data.size} elements, expected 1")
         return self._data.item()
 
     def tolist(self):
+        """x as nested Python lists of numbers, one level per dim (a number for shape ())."""
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -411,6 +449,8 @@ class Tensor(tensor_methods.TorchMethods):
         return F.reshape(self, *shape)
 
     def view(self, *shape):
+        """x with another shape and the same elements, as torch's view: `view(N, -1)` infers
+        the -1; the number of elements must not change."""
         return F.reshape(self, *shape)
 
     def transpose(self, dim0, dim1):
@@ -429,6 +469,7 @@ class Tensor(tensor_methods.TorchMethods):
         return F.flatten(self, start_dim, end_dim)
 
     def expand(self, *shape):
+        """x broadcast to `shape` without copying, as torch's expand; -1 keeps a dim's size."""
         return F.broadcast_to(self, *shape)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -493,20 +534,26 @@ class Tensor(tensor_methods.TorchMethods):
 
     # new_*: new tensors in this tensor's dtype unless `dtype` is given
     def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """A tensor of zeros of shape `size`, in x's dtype unless `dtype` is given."""
         return self.new_full(
             shape_arg(size, "new_zeros"), 0, dtype=dtype, requires_grad=requires_grad
         )
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
+        """A tensor of ones of shape `size`, in x's dtype unless `dtype` is given."""
         return self.new_full(
             shape_arg(size, "new_ones"), 1, dtype=dtype, requires_grad=requires_grad
         )
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A tensor of shape `size` filled with `fill_value`, in x's dtype unless `dtype` is
+        given."""
         array = np.full(shape_arg((size,), "new_full"), fill_value, dtype or self.dtype)
         return Tensor(array, requires_grad=requires_grad)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A copy of `data` as a tensor in x's dtype unless `dtype` is given; the shape is
+        data's."""
         array = np.array(data._data if isinstance(data, Tensor) else data, copy=True)
         return Tensor(array.astype(dtype or self.dtype, copy=False), requires_grad=requires_grad)
 

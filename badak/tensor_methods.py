@@ -10,6 +10,26 @@ from badak.device import np
 F = None  # badak.functions, set by badak.tensor
 
 
+def document_method_forms(cls, functions):
+    """Give each method of `cls` that has no docstring and is the method form of one of
+    `functions` ({name: function}: `x.abs()` of `abs(x)`), or its in-place form (`x.abs_()`), a
+    docstring naming that function, which documents the arguments and shapes."""
+    for klass in cls.__mro__:
+        for name, method in vars(klass).items():
+            if name.startswith("_") or not callable(method) or method.__doc__:
+                continue
+            if name in functions:
+                method.__doc__ = (
+                    f"`x.{name}(...)` is `badak.{name}(x, ...)`: see it for the arguments and "
+                    "shapes."
+                )
+            elif name.endswith("_") and name[:-1] in functions:
+                method.__doc__ = (
+                    f"In place: `x.{name}(...)` writes `badak.{name[:-1]}(x, ...)` into x and "
+                    f"returns x; see `badak.{name[:-1]}` for the arguments and shapes."
+                )
+
+
 class TorchMethods:
     __slots__ = ()
 
@@ -100,15 +120,22 @@ class TorchMethods:
 
     @property
     def mT(self):
+        """x with its last two dims swapped, (*, M, N) -> (*, N, M)."""
         return F.transpose(self, -2, -1)
 
     def view_as(self, other):
+        """x reshaped to other's shape (a view where NumPy can make one), as torch's; other
+        is any tensor of the same number of elements."""
         return F.reshape(self, other.shape)
 
     def expand_as(self, other):
+        """x broadcast to other's shape without copying, as torch's: x's shape must
+        broadcast to other's."""
         return F.broadcast_to(self, other.shape)
 
     def type_as(self, other):
+        """x converted to other's dtype (x itself where it already has it); the shape is
+        x's."""
         return self.to(other.dtype)
 
     def narrow(self, dim, start, length):
@@ -125,9 +152,12 @@ class TorchMethods:
 
     # --- memory: badak's arrays are NumPy's ------------------------------------------------
     def contiguous(self):
+        """x itself where its elements lie in row-major order, else a row-major copy that
+        stays in the graph; the shape is x's."""
         return F.contiguous(self)
 
     def is_contiguous(self):
+        """Whether x's elements lie in row-major (C) order in memory, with no gaps."""
         return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
@@ -136,14 +166,17 @@ class TorchMethods:
         return steps if dim is None else steps[dim]
 
     def element_size(self):
+        """Bytes per element of x's dtype (4 for float32)."""
         return self._data.itemsize
 
     @property
     def nbytes(self):
+        """The bytes x's elements take, numel() * element_size()."""
         return self._data.nbytes
 
     @property
     def is_cuda(self):
+        """False, since badak's tensors live on the CPU."""
         return False
 
     def get_device(self):
@@ -199,6 +232,8 @@ class TorchMethods:
 
     # --- rearranging copies -----------------------------------------------------------------
     def repeat(self, *sizes):
+        """x tiled `sizes` times along each dim, as torch's repeat: (D1, ..., Dk) repeated
+        (r1, ..., rk) gives (r1 D1, ..., rk Dk); more sizes than dims add leading dims."""
         return F.repeat(self, *sizes)
 
     def tile(self, dims):
@@ -254,9 +289,13 @@ class TorchMethods:
         return F.lerp(self, end, weight)
 
     def clamp_min(self, min):
+        """x with every element below `min` raised to `min`: `badak.clamp(x, min, None)`.
+        Shape: x's."""
         return F.clamp(self, min, None)
 
     def clamp_max(self, max):
+        """x with every element above `max` lowered to `max`: `badak.clamp(x, None, max)`.
+        Shape: x's."""
         return F.clamp(self, None, max)
 
     def where(self, condition, other):
@@ -313,6 +352,7 @@ class TorchMethods:
     __rxor__ = __xor__
 
     def nelement(self):
+        """The number of elements of x, as `numel()`."""
         return self.numel()
 
     def detach_(self):
@@ -357,17 +397,27 @@ class TorchMethods:
         return F.apply_(self, "masked_fill_", lambda x: F.masked_fill(x, mask, value), value)
 
     def addcmul_(self, tensor1, tensor2, value=1):
+        """In place: x += value * tensor1 * tensor2, as torch's (Adam's update uses it);
+        tensor1 and tensor2 broadcast to x's shape. Returns x."""
         return F.apply_(self, "addcmul_", lambda x: x + tensor1 * tensor2 * value, tensor1, tensor2)
 
     def addcdiv_(self, tensor1, tensor2, value=1):
+        """In place: x += value * tensor1 / tensor2, as torch's; tensor1 and tensor2
+        broadcast to x's shape. Returns x."""
         return F.apply_(self, "addcdiv_", lambda x: x + tensor1 / tensor2 * value, tensor1, tensor2)
 
     # --- filling with random values, in place (as nn.init does) ------------------------------
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill x in place with samples uniform in [a, b) from badak's generator (or
+        `generator`); x keeps its shape and dtype. Returns x."""
         return F.fill_random_(self, "uniform_", lambda rng, s: rng.uniform(a, b, s), generator)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill x in place with samples of N(mean, std^2) from badak's generator (or
+        `generator`); x keeps its shape and dtype. Returns x."""
         return F.fill_random_(self, "normal_", lambda rng, s: rng.normal(mean, std, s), generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill x in place with 1 (probability p) or 0, from badak's generator (or
+        `generator`); x keeps its shape and dtype. Returns x."""
         return F.fill_random_(self, "bernoulli_", lambda rng, s: rng.random(s) < p, generator)

@@ -71,6 +71,30 @@ def limit_blas_threads(count):
     return _limited_any(threadpool_limits(limits=count, user_api="blas"))
 
 
+def set_num_threads(count):
+    """Let BLAS use `count` threads from now on, as torch.set_num_threads.
+
+    badak's parallel work is BLAS's (the matrix products of linear, matmul, conv and the
+    recurrent layers); every other kernel runs on the calling thread. Raises ValueError for a
+    count that is not a positive int.
+    """
+    _check_count("set_num_threads", count)
+    limit_blas_threads(count)
+
+
+def get_num_threads():
+    """The threads BLAS may use, as torch.get_num_threads: the largest count among the BLAS
+    libraries this process loaded (NumPy's, and MKL where badak's products use it); 1 where
+    none is found."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        counts = [get() for get, _ in _controls()]
+    else:
+        counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return max(counts, default=1)
+
+
 def _check_count(owner, count):
     if type(count) is not int or count < 1:
         raise ValueError(f"{owner}: expected a positive int, got {count!r}")

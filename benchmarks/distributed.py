@@ -13,7 +13,7 @@
    bucket) on 2 ranks, against the ring bound 2(K-1)/K * bytes / bandwidth, the bandwidth
    being this machine's memory copy rate (the ranks share memory).
 4. One rank's compute per step (forward, backward, Adam) of each model at batch 256, which
-   docs/distributed.md's cost model scales to K machines.
+   docs/guides/distributed.md's cost model scales to K machines.
 """
 
 import argparse

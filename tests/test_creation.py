@@ -170,6 +170,21 @@ def test_randn_is_float32_standard_normal():
     assert badak.randn(2, 3, dtype=badak.float64).dtype == np.float64
 
 
+def test_float64_samples_have_float64_resolution():
+    for draw in (badak.rand, badak.randn):
+        values = draw(1000, dtype=badak.float64).numpy()
+        assert not np.array_equal(values, values.astype(np.float32))
+
+
+@pytest.mark.parametrize("call", ["rand", "randn", "rand_like", "randn_like"])
+def test_samples_of_an_integer_dtype_are_refused_naming_the_call(call):
+    function = getattr(badak, call)
+    args = (badak.tensor([1, 2]),) if call.endswith("_like") else (2,)
+    kwargs = {} if call.endswith("_like") else {"dtype": badak.int64}
+    with pytest.raises(TypeError, match=f"^{call}: expected a floating dtype, got int64"):
+        function(*args, **kwargs)
+
+
 def test_randint_with_high_and_size():
     r = badak.randint(5, (300,))
     assert r.dtype == np.int64 and r.shape == (300,)

@@ -287,6 +287,27 @@ def test_blas_threads_limits_openblas_inside_the_block(monkeypatch, with_threadp
     assert [get() for get, _ in controls] == before
 
 
+@pytest.mark.parametrize("with_threadpoolctl", [True, False])
+def test_set_num_threads_sets_what_get_num_threads_reads(monkeypatch, with_threadpoolctl):
+    if not with_threadpoolctl:
+        monkeypatch.setitem(__import__("sys").modules, "threadpoolctl", None)
+    before = threads.get_num_threads()
+    try:
+        for count in (2, 1):
+            threads.set_num_threads(count)
+            assert threads.get_num_threads() == count, [g() for g, _ in threads._controls()]
+            assert [get() for get, _ in threads.openblas_controls()] == [count] * len(
+                threads.openblas_controls()
+            )
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_set_num_threads_refuses_a_bad_count():
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
+        threads.set_num_threads(0)
+
+
 def test_blas_threads_refuses_a_bad_count():
     with pytest.raises(ValueError, match="blas_threads: expected a positive int, got 0"):
         with threads.blas_threads(0):

@@ -96,7 +96,7 @@ class ColumnEncoder:
         out = np.zeros((n, self.width), np.float32)
         at, unseen = 0, []
         for spec in self.columns:
-            values = columns[spec["name"]]
+            values = np.asarray(columns[spec["name"]])  # a list, or str arrays, from a caller
             if spec["kind"] == "number":
                 out[:, at] = _filled_numbers(values, spec, source)
                 at += 1

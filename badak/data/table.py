@@ -59,8 +59,8 @@ class Table:
 
 
 def is_numbers(column):
-    """True for a column of numbers, False for text."""
-    return column.dtype != object
+    """True for a column of numbers, False for text (an object column as read, or str)."""
+    return column.dtype.kind in "biuf"
 
 
 def read_table(path, sep=None, header=None, text_columns=()):

@@ -43,6 +43,12 @@ class Config(metaclass=_ConfigType):
 
 @contextlib.contextmanager
 def using_config(name, value):
+    """A context in which Config.<name> is `value`, restored on exit, as DeZero's using_config.
+
+    using_config("enable_backprop", False) also turns badak's grad mode off (Config's
+    enable_backprop is badak's grad mode); using_config("train", False) puts Dropout and
+    BatchNorm in test mode.
+    """
     old_value = getattr(Config, name)
     setattr(Config, name, value)
     try:
@@ -52,10 +58,14 @@ def using_config(name, value):
 
 
 def no_grad():
+    """A context in which no graph is recorded: using_config("enable_backprop", False), which is
+    badak's grad mode off, as DeZero's no_grad."""
     return using_config("enable_backprop", False)
 
 
 def test_mode():
+    """A context in which Config.train is False (dropout the identity, batch_norm on the running
+    statistics): using_config("train", False), as DeZero's test_mode."""
     return using_config("train", False)
 
 
@@ -310,12 +320,23 @@ def generation_of(function):
 
 
 def as_array(x, array_module=np):
+    """A scalar (a Python or NumPy number) as a 0-d array of array_module (NumPy by default);
+    anything else returned as it is, as DeZero's as_array.
+
+    Shape: () for a scalar; otherwise x's own.
+    """
     if np.isscalar(x):
         return array_module.array(x)
     return x
 
 
 def as_variable(obj):
+    """obj as a Variable, as DeZero's as_variable: a Variable itself; a badak Tensor's array in a
+    new Variable (the memory shared, the graph not); a scalar or an ndarray wrapped (other
+    objects, a list included, raise TypeError, as in DeZero).
+
+    Shape: obj's; () for a scalar.
+    """
     if isinstance(obj, Variable):
         return obj
     if isinstance(obj, Tensor):

@@ -27,22 +27,42 @@ from badak.functions.shape import Permute, as_index
 # sin / cos / tanh / exp / log
 # ----------------------------------------------------------------------------------------------
 def sin(x):
+    """Sine, elementwise, as DeZero's F.sin (integer input computed in float64, as NumPy).
+
+    Shape: x (*) -> (*).
+    """
     return _F.sin(as_variable(x))
 
 
 def cos(x):
+    """Cosine, elementwise, as DeZero's F.cos (integer input computed in float64, as NumPy).
+
+    Shape: x (*) -> (*).
+    """
     return _F.cos(as_variable(x))
 
 
 def tanh(x):
+    """Hyperbolic tangent, elementwise, as DeZero's F.tanh; its gradient is gy * (1 - y^2).
+
+    Shape: x (*) -> (*).
+    """
     return _F.tanh(as_variable(x))
 
 
 def exp(x):
+    """e^x, elementwise, as DeZero's F.exp (integer input computed in float64, as NumPy).
+
+    Shape: x (*) -> (*).
+    """
     return _F.exp(as_variable(x))
 
 
 def log(x):
+    """Natural logarithm, elementwise, as DeZero's F.log; its gradient is gy / x.
+
+    Shape: x (*) -> (*).
+    """
     return _F.log(as_variable(x))
 
 
@@ -50,7 +70,10 @@ def log(x):
 # reshape / transpose / get_item / expand_dims / flatten
 # ----------------------------------------------------------------------------------------------
 def reshape(x, shape):
-    """x with a new shape (one entry may be -1); x itself when the shape is already right."""
+    """x with a new shape (one entry may be -1); x itself when the shape is already right.
+
+    Shape: x (*) -> `shape`, the same number of elements.
+    """
     x = as_variable(x)
     if x.shape == shape:
         return x
@@ -62,7 +85,11 @@ class Transpose(Permute):
 
 
 def transpose(x, axes=None):
-    """x with its axes reordered (reversed when axes is None), as ndarray.transpose."""
+    """x with its axes reordered (reversed when axes is None), as ndarray.transpose and
+    DeZero's F.transpose (`axes`, NumPy's name, where PyTorch's permute takes dims).
+
+    Shape: x (N, D) -> (D, N) without axes; in general the result's axis i is x's axis axes[i].
+    """
     x = as_variable(x)
     ndim = x.ndim
     dims = tuple(range(ndim - 1, -1, -1)) if axes is None else tuple(a % ndim for a in axes)
@@ -86,12 +113,18 @@ class GetItemGrad(_GetItemGrad):
 
 
 def get_item(x, slices):
-    """x[slices] with NumPy's indexing rules; repeated indices accumulate their gradients."""
+    """x[slices] with NumPy's indexing rules; repeated indices accumulate their gradients.
+
+    Shape: NumPy's for x[slices]: x (N, D)[1] is (D,), x (N, D)[[0, 0, 1]] is (3, D).
+    """
     return GetItem()(as_variable(x), index=as_index(slices))
 
 
 def expand_dims(x, axis):
-    """x with a size-1 axis inserted where list.insert(axis, 1) puts it in the shape."""
+    """x with a size-1 axis inserted where list.insert(axis, 1) puts it in the shape.
+
+    Shape: x (N, D) with axis 0 -> (1, N, D); with axis 1 -> (N, 1, D).
+    """
     x = as_variable(x)
     shape = list(x.shape)
     shape.insert(axis, 1)
@@ -99,7 +132,10 @@ def expand_dims(x, axis):
 
 
 def flatten(x):
-    """x as (batch, features): every axis after the first merged into one."""
+    """x as (batch, features): every axis after the first merged into one.
+
+    Shape: x (N, *) -> (N, prod(*)), e.g. (N, C, H, W) -> (N, C * H * W).
+    """
     x = as_variable(x)
     return reshape(x, (x.shape[0], -1))
 
@@ -108,13 +144,22 @@ def flatten(x):
 # sum / sum_to / broadcast_to / average / matmul / linear
 # ----------------------------------------------------------------------------------------------
 def sum(x, axis=None, keepdims=False):
+    """Sum over `axis` (an int or a tuple; all axes when None), as DeZero's F.sum: NumPy's
+    `axis` and `keepdims` names, not PyTorch's dim and keepdim.
+
+    Shape: x (*); with axis, the shape without those axes (kept as 1 with keepdims); without
+    axis, () (all ones with keepdims).
+    """
     return _F.sum(as_variable(x), axis=axis, keepdims=keepdims)
 
 
 def sum_to(x, shape):
     """x summed down to `shape`, the inverse of broadcast_to, by DeZero's rule: over x's leading
     dims and the dims where `shape` is 1 (DeZero's tests also use it where the shapes do not
-    broadcast: (10, 20, 20) to (10,) gives (20,))."""
+    broadcast: (10, 20, 20) to (10,) gives (20,)).
+
+    Shape: x (N, D) to (1, D) gives (1, D); to (D,) gives (D,).
+    """
     x = as_variable(x)
     if x.shape == shape:
         return x
@@ -128,6 +173,11 @@ def sum_to(x, shape):
 
 
 def broadcast_to(x, shape):
+    """x repeated along new leading axes and its size-1 axes to `shape`, by NumPy's broadcasting
+    rule, as DeZero's F.broadcast_to; x itself when it has that shape. Its gradient is sum_to.
+
+    Shape: x (D,) or (1, D) -> `shape`, e.g. (N, D).
+    """
     x = as_variable(x)
     if x.shape == shape:
         return x
@@ -135,7 +185,13 @@ def broadcast_to(x, shape):
 
 
 def average(x, axis=None, keepdims=False):
-    """Mean over `axis`, computed as DeZero does: the sum times (output size / input size)."""
+    """Mean over `axis`, computed as DeZero does: the sum times (output size / input size).
+
+    `axis` and `keepdims` are NumPy's names, as DeZero's (mean is this function).
+
+    Shape: x (*); with axis, the shape without those axes (kept as 1 with keepdims); without
+    axis, ().
+    """
     x = as_variable(x)
     y = sum(x, axis, keepdims)
     return y * (y.data.size / x.data.size)
@@ -180,6 +236,11 @@ class MatMul(_MatMul):
 
 
 def matmul(x, W):
+    """Matrix product x @ W by NumPy's matmul rules, as DeZero's F.matmul; small 2-D floating
+    products are summed in a fixed order, so their digits are the same on every machine.
+
+    Shape: x (N, D), W (D, H) -> (N, H); leading batch axes broadcast, as in NumPy.
+    """
     return MatMul()(as_variable(x), W)
 
 
@@ -205,7 +266,10 @@ def linear(x, W, b=None):
 
 def linear_simple(x, W, b=None):
     """linear built from matmul and +; as in DeZero, the product's array is freed once the sum
-    is formed (the sum's backward does not need it)."""
+    is formed (the sum's backward does not need it).
+
+    Shape: x (N, D), W (D, H), b (H,) or None -> (N, H).
+    """
     t = matmul(x, W)
     if b is None:
         return t
@@ -218,6 +282,11 @@ def linear_simple(x, W, b=None):
 # sigmoid / relu / softmax / log_softmax / leaky_relu
 # ----------------------------------------------------------------------------------------------
 def sigmoid_simple(x):
+    """1 / (1 + exp(-x)) built from exp, + and /, as DeZero's sigmoid_simple (a longer graph
+    than sigmoid's).
+
+    Shape: x (*) -> (*).
+    """
     x = as_variable(x)
     return 1 / (1 + exp(-x))
 
@@ -238,15 +307,28 @@ class Sigmoid(Function):
 
 
 def sigmoid(x):
+    """The logistic function 1 / (1 + exp(-x)), elementwise, computed as tanh(x / 2) / 2 + 1/2
+    (no overflow, DeZero's digits); the gradient is gy * y * (1 - y).
+
+    Shape: x (*) -> (*).
+    """
     return Sigmoid()(x)
 
 
 def relu(x):
-    """max(x, 0); the gradient at 0 is 0."""
+    """max(x, 0), elementwise; the gradient at 0 is 0.
+
+    Shape: x (*) -> (*).
+    """
     return _F.relu(as_variable(x))
 
 
 def softmax_simple(x, axis=1):
+    """exp(x) / sum(exp(x)) along `axis` (1 by default, as in DeZero), built from exp, sum and /;
+    without softmax's shift by the maximum, so a large x overflows, as in DeZero.
+
+    Shape: x (N, C) -> (N, C); any shape, the result as x.
+    """
     x = as_variable(x)
     y = exp(x)
     sum_y = sum(y, axis=axis, keepdims=True)
@@ -254,17 +336,28 @@ def softmax_simple(x, axis=1):
 
 
 def softmax(x, axis=1):
-    """exp(x - max) / sum(exp(x - max)) along `axis` (1 by default, as in DeZero)."""
+    """exp(x - max) / sum(exp(x - max)) along `axis` (1 by default, as in DeZero; PyTorch's
+    softmax takes dim, the last by default).
+
+    Shape: x (N, C) -> (N, C); any shape, the result as x.
+    """
     return _F.softmax(as_variable(x), axis)
 
 
 def log_softmax(x, axis=1):
-    """log(softmax(x)) along `axis`, computed stably."""
+    """log(softmax(x)) along `axis` (1 by default, as in DeZero), computed stably.
+
+    Shape: x (N, C) -> (N, C); any shape, the result as x.
+    """
     return _F.log_softmax(as_variable(x), axis)
 
 
 def leaky_relu(x, slope=0.2):
-    """x where x > 0, else slope * x."""
+    """x where x > 0, else slope * x, elementwise; slope 0.2 by default, as in DeZero
+    (PyTorch's negative_slope is 0.01).
+
+    Shape: x (*) -> (*).
+    """
     return _F.leaky_relu(as_variable(x), slope)
 
 
@@ -298,10 +391,22 @@ def _extreme(cls, pick, x, axis, keepdims):
 
 
 def max(x, axis=None, keepdims=False):
+    """Maximum over `axis` (an int or a tuple; all axes when None), as DeZero's F.max: every
+    element equal to the maximum receives the full gradient (PyTorch's amax splits it).
+
+    Shape: x (*); with axis, the shape without those axes (kept as 1 with keepdims); without
+    axis, ().
+    """
     return _extreme(Max, np.max, x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
+    """Minimum over `axis` (an int or a tuple; all axes when None), as DeZero's F.min: every
+    element equal to the minimum receives the full gradient.
+
+    Shape: x (*); with axis, the shape without those axes (kept as 1 with keepdims); without
+    axis, ().
+    """
     return _extreme(Min, np.min, x, axis, keepdims)
 
 
@@ -317,7 +422,10 @@ def _bound(value, x):
 
 
 def clip(x, x_min, x_max):
-    """x limited to [x_min, x_max]."""
+    """x limited to [x_min, x_max], elementwise; the gradient passes where x_min <= x <= x_max.
+
+    Shape: x (*) -> (*); the bounds are numbers or arrays that broadcast to x.
+    """
     x = as_variable(x)
     return Clip()(x, _bound(x_min, x), _bound(x_max, x))
 
@@ -326,34 +434,67 @@ def clip(x, x_min, x_max):
 # basic arithmetic, as DeZero's functions module re-exports it from its core
 # ----------------------------------------------------------------------------------------------
 def add(x0, x1):
+    """x0 + x1, with NumPy's broadcasting and dtype promotion, as DeZero's add.
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return as_variable(x0) + x1
 
 
 def sub(x0, x1):
+    """x0 - x1, with NumPy's broadcasting and dtype promotion, as DeZero's sub.
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return as_variable(x0) - x1
 
 
 def rsub(x0, x1):
+    """x1 - x0 (the reflected subtraction, DeZero's rsub for `1 - x`).
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return x1 - as_variable(x0)
 
 
 def mul(x0, x1):
+    """x0 * x1 elementwise, with NumPy's broadcasting and dtype promotion, as DeZero's mul.
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return as_variable(x0) * x1
 
 
 def div(x0, x1):
+    """x0 / x1 elementwise, with NumPy's broadcasting and dtype promotion, as DeZero's div.
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return as_variable(x0) / x1
 
 
 def rdiv(x0, x1):
+    """x1 / x0 (the reflected division, DeZero's rdiv for `1 / x`).
+
+    Shape: x0 and x1 broadcast: (N, D) and (D,) give (N, D).
+    """
     return x1 / as_variable(x0)
 
 
 def neg(x):
+    """-x, elementwise, as DeZero's neg.
+
+    Shape: x (*) -> (*).
+    """
     return -as_variable(x)
 
 
 def pow(x, c):
+    """x ** c, elementwise, for a constant exponent c, as DeZero's pow; the gradient is
+    c * x ** (c - 1) * gy.
+
+    Shape: x (*) -> (*).
+    """
     return as_variable(x) ** c
 
 

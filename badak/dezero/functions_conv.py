@@ -69,7 +69,11 @@ def im2col(x, kernel_size, stride=1, pad=0, to_matrix=True):
 
 
 def col2im(x, input_shape, kernel_size, stride=1, pad=0, to_matrix=True):
-    """The adjoint of im2col: patches summed back into an image of `input_shape`."""
+    """The adjoint of im2col: patches summed back into an image of `input_shape`.
+
+    Shape: x (N * OH * OW, C * KH * KW) with `to_matrix`, else (N, C, KH, KW, OH, OW) ->
+    input_shape (N, C, H, W).
+    """
     x = as_variable(x)
     N, C, H, W = input_shape
     (KH, KW), (OH, OW) = utils.pair(kernel_size), _out(input_shape, kernel_size, stride, pad)
@@ -151,7 +155,10 @@ def average_pooling(x, kernel_size, stride=1, pad=0):
 # The simple versions: im2col and matrix products, every step a recorded Function
 # ----------------------------------------------------------------------------------------------
 def conv2d_simple(x, W, b=None, stride=1, pad=0):
-    """conv2d as im2col, then one matrix product: the same result, a longer graph."""
+    """conv2d as im2col, then one matrix product: the same result, a longer graph.
+
+    Shape: x (N, C, H, W), W (OC, C, KH, KW), b (OC,) or None -> (N, OC, OH, OW).
+    """
     x, W = as_variable(x), as_variable(W)
     _check_image("conv2d_simple", x)
     if W.ndim != 4 or W.shape[1] != x.shape[1]:
@@ -164,7 +171,11 @@ def conv2d_simple(x, W, b=None, stride=1, pad=0):
 
 
 def pooling_simple(x, kernel_size, stride=1, pad=0):
-    """Max pooling as im2col, then a max over each row; ties share the gradient (as max)."""
+    """Max pooling as im2col, then a max over each row; every tied maximum receives the full
+    gradient (as max). A pad is zeros, as pooling's.
+
+    Shape: x (N, C, H, W) -> (N, C, OH, OW).
+    """
     x = as_variable(x)
     _check_image("pooling_simple", x)
     N, C = x.shape[:2]

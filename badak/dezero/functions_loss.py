@@ -14,6 +14,10 @@ from badak.functions.normalization import normalize_batch
 # losses: mean_squared_error / softmax_cross_entropy / sigmoid_cross_entropy / binary_cross_entropy
 # ----------------------------------------------------------------------------------------------
 def mean_squared_error_simple(x0, x1):
+    """mean_squared_error built from -, ** and sum, as DeZero's: sum((x0 - x1) ** 2) / len(x0 - x1).
+
+    Shape: x0 (N, *) and x1, broadcast -> ().
+    """
     x0, x1 = as_variable(x0), as_variable(x1)
     diff = x0 - x1
     return sum(diff**2) / len(diff)
@@ -34,11 +38,21 @@ class MeanSquaredError(Function):
 
 
 def mean_squared_error(x0, x1):
+    """The squared error summed and divided by the batch size len(x0 - x1), as DeZero's (so not
+    PyTorch's mse_loss, which divides by the number of elements):
+
+        sum((x0 - x1) ** 2) / len(x0 - x1)
+
+    Shape: x0 (N, *) and x1, broadcast -> ().
+    """
     return MeanSquaredError()(x0, x1)
 
 
 def softmax_cross_entropy_simple(x, t):
-    """-mean(log(softmax(x))[n, t[n]]), built from softmax, clip (to keep log finite) and log."""
+    """-mean(log(softmax(x))[n, t[n]]), built from softmax, clip (to keep log finite) and log.
+
+    Shape: x (N, C) scores, t (N,) class indices -> ().
+    """
     x, t = as_variable(x), as_variable(t)
     N = x.shape[0]
     p = softmax(x)
@@ -58,7 +72,11 @@ def softmax_cross_entropy(x, t):
 
 
 def sigmoid_cross_entropy(x, t):
-    """Binary cross-entropy of sigmoid(x) against t, summed and divided by len(x)."""
+    """Binary cross-entropy of sigmoid(x) against t, summed and divided by len(x), as DeZero's;
+    p = sigmoid(x) is clipped to [1e-15, 1] before its log.
+
+    Shape: x (N, *) logits; t 0/1 targets of x's size (reshaped to x's shape) -> ().
+    """
     if x.ndim != t.ndim:
         t = t.reshape(*x.shape)
     x, t = as_variable(x), as_variable(t)
@@ -70,7 +88,11 @@ def sigmoid_cross_entropy(x, t):
 
 
 def binary_cross_entropy(p, t):
-    """Binary cross-entropy of probabilities p against t, summed and divided by len(t)."""
+    """Binary cross-entropy of probabilities p against t, summed and divided by len(t), as
+    DeZero's; p is clipped to [1e-15, 0.999] before its logs.
+
+    Shape: p (N, *); t 0/1 targets of p's size (reshaped to p's shape) -> ().
+    """
     if p.ndim != t.ndim:
         t = t.reshape(*p.shape)
     N = len(t)
@@ -83,7 +105,10 @@ def binary_cross_entropy(p, t):
 # accuracy / dropout / batch_norm / embed_id
 # ----------------------------------------------------------------------------------------------
 def accuracy(y, t):
-    """Fraction of rows whose argmax is t; not differentiable."""
+    """Fraction of rows whose argmax is t, as a float64 Variable; not differentiable.
+
+    Shape: y (N, C) scores, t (N,) class indices -> ().
+    """
     y, t = as_variable(y), as_variable(t)
     pred = y.data.argmax(axis=1).reshape(t.shape)
     return Variable(as_array((pred == t.data).mean()))
@@ -93,7 +118,10 @@ def dropout(x, dropout_ratio=0.5):
     """In training (Config.train), zero each element with probability dropout_ratio and scale the
     rest by 1 / (1 - dropout_ratio); the mask comes from NumPy's global RNG, as in DeZero.
 
-    badak.functions.dropout draws from badak's generator; DeZero's programs seed NumPy's."""
+    badak.functions.dropout draws from badak's generator; DeZero's programs seed NumPy's.
+
+    Shape: x (*) -> (*); x itself in test mode.
+    """
     x = as_variable(x)
     if not Config.train:
         return x
@@ -122,5 +150,8 @@ batch_nrom = batch_norm  # DeZero's spelling
 
 
 def embed_id(x, W):
-    """The rows of W named by the indices x."""
+    """The rows of W named by the indices x (W[x]); repeated indices accumulate W's gradient.
+
+    Shape: x (*) integer indices, W (V, D) -> (*, D), e.g. x (N, L) gives (N, L, D).
+    """
     return get_item(W, x)

@@ -304,7 +304,10 @@ class LSTM(Layer):
 # ----------------------------------------------------------------------------------------------
 class EmbedID(Layer):
     """Rows of W (in_size, out_size) looked up by integer ids: W[x]; a repeated id receives
-    the sum of its gradients. W is float64 randn, as DeZero draws it."""
+    the sum of its gradients. W is float64 randn, as DeZero draws it.
+
+    Shape: ids (*) -> (*, out_size).
+    """
 
     def __init__(self, in_size, out_size):
         super().__init__()

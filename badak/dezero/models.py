@@ -25,6 +25,13 @@ def _no_download(name, url):
 # Model / Sequential / MLP
 # ----------------------------------------------------------------------------------------------
 class Model(Layer):
+    """A Layer that is a whole network, as DeZero's Model: subclasses define forward, and
+    plot(*inputs) draws the graph of forward(*inputs).
+
+    Shape: what the subclass's forward takes and returns, e.g. MLP((10, 1)) maps x (N, D) to
+    (N, 1).
+    """
+
     def plot(self, *inputs, to_file="model.png"):
         """Draw the graph of forward(*inputs) to `to_file` with Graphviz's dot."""
         y = self.forward(*inputs)
@@ -32,7 +39,10 @@ class Model(Layer):
 
 
 class Sequential(Model):
-    """The layers (or functions) applied in turn; layers are held as l0, l1, ..."""
+    """The layers (or functions) applied in turn; layers are held as l0, l1, ...
+
+    Shape: input as the first layer takes it, output as the last gives it.
+    """
 
     def __init__(self, *layers):
         super().__init__()
@@ -51,6 +61,7 @@ class MLP(Model):
     """Linear layers of the given output sizes, `activation` between them (not after the last).
 
     The layers are `self.layers` and the attributes l0, l1, ... (saved as "l0/W", "l0/b").
+    Shape: input (N, D) -> output (N, fc_output_sizes[-1]); D is fixed by the first call.
     """
 
     def __init__(self, fc_output_sizes, activation=F.sigmoid):
@@ -174,16 +185,22 @@ class ResNet(Model):
 
 
 class ResNet152(ResNet):
+    """ResNet with 152 layers (blocks 3, 8, 36, 3): input (N, 3, H, W) -> output (N, 1000)."""
+
     def __init__(self, pretrained=False):
         super().__init__(152, pretrained)
 
 
 class ResNet101(ResNet):
+    """ResNet with 101 layers (blocks 3, 4, 23, 3): input (N, 3, H, W) -> output (N, 1000)."""
+
     def __init__(self, pretrained=False):
         super().__init__(101, pretrained)
 
 
 class ResNet50(ResNet):
+    """ResNet with 50 layers (blocks 3, 4, 6, 3): input (N, 3, H, W) -> output (N, 1000)."""
+
     def __init__(self, pretrained=False):
         super().__init__(50, pretrained)
 
@@ -196,7 +213,10 @@ def _global_average_pooling_2d(x):
 
 class BuildingBlock(Layer):
     """One BottleneckA (changes channels and resolution) then n_layers - 1 BottleneckB, held
-    as a, b1, b2, ..."""
+    as a, b1, b2, ...
+
+    Shape: (N, in_channels, H, W) -> (N, out_channels, H', W'), H' = ceil(H / stride).
+    """
 
     def __init__(
         self, n_layers=None, in_channels=None, mid_channels=None, out_channels=None, stride=None,
@@ -221,6 +241,8 @@ class BottleneckA(Layer):
 
     downsample_fb: False puts the stride on the first 1x1 convolution (the original MSRA
     ResNet), True on the 3x3 one (Facebook's ResNet).
+
+    Shape: (N, in_channels, H, W) -> (N, out_channels, H', W'), H' = ceil(H / stride).
     """
 
     def __init__(self, in_channels, mid_channels, out_channels, stride=2, downsample_fb=False):
@@ -244,7 +266,10 @@ class BottleneckA(Layer):
 
 
 class BottleneckB(Layer):
-    """1x1 -> 3x3 -> 1x1 with BatchNorm, added to the unchanged input, then relu."""
+    """1x1 -> 3x3 -> 1x1 with BatchNorm, added to the unchanged input, then relu.
+
+    Shape: (N, in_channels, H, W) -> the same shape.
+    """
 
     def __init__(self, in_channels, mid_channels):
         super().__init__()

@@ -227,10 +227,13 @@ def array_allclose(a, b, rtol=1e-4, atol=1e-5):
 # Convolution sizes
 # ----------------------------------------------------------------------------------------------
 def get_conv_outsize(input_size, kernel_size, stride, pad):
+    """The output size of a convolution along one dim: (input_size + 2 pad - kernel_size) //
+    stride + 1."""
     return (input_size + pad * 2 - kernel_size) // stride + 1
 
 
 def get_deconv_outsize(size, k, s, p):
+    """The output size of a transposed convolution along one dim: s (size - 1) + k - 2 p."""
     return s * (size - 1) + k - 2 * p
 
 

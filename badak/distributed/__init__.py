@@ -11,7 +11,7 @@ Start K processes with `mpiexec -n K python train.py` (mpi4py and MPICH come wit
     sampler = DistributedSampler(dataset)   # this rank's share; sampler.set_epoch(e) each epoch
 
 Each rank trains on its share and the backward averages the gradients, so every rank takes the
-same step. A process started without mpiexec is rank 0 of 1. See docs/distributed.md.
+same step. A process started without mpiexec is rank 0 of 1. See docs/guides/distributed.md.
 """
 
 from badak.distributed.collectives import (

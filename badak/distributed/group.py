@@ -153,6 +153,8 @@ def is_mpi_available():
 
 
 def is_initialized():
+    """Whether init_process_group has been called (and destroy_process_group not since), as
+    torch.distributed.is_initialized."""
     return _GROUP is not None
 
 
@@ -176,5 +178,8 @@ def get_world_size(group=None):
 
 
 def get_backend(group=None):
+    """The process group's backend, always "mpi" (init_process_group's "gloo" runs on MPI too),
+    as torch.distributed.get_backend. `group` is accepted and ignored: there is one group.
+    RuntimeError before init_process_group."""
     _group("get_backend")
     return "mpi"

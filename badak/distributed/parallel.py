@@ -38,8 +38,9 @@ class DistributedDataParallel(Module):
         find_unused_parameters: look, at each forward, for parameters the output does not
             depend on, so that backward need not wait for their gradients. Without it every
             parameter must receive a gradient in every backward.
-        device_ids, output_device, dim, process_group, gradient_as_bucket_view, static_graph,
-        check_reduction: accepted for PyTorch's sake; badak has one CPU device per rank.
+        device_ids: accepted for PyTorch's sake, as are output_device, dim, process_group,
+            gradient_as_bucket_view, static_graph and check_reduction: badak has one CPU
+            device per rank.
 
     `state_dict()` keys start with "module." as PyTorch's; `.module.state_dict()` has the
     inner module's own keys, and load_state_dict takes either.

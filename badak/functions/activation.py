@@ -75,7 +75,11 @@ class Sigmoid(Function):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow."""
+    """The logistic function 1 / (1 + exp(-x)), elementwise, computed without overflow, as
+    torch.sigmoid; integer and bool inputs give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Sigmoid()(x)
 
 
@@ -93,7 +97,11 @@ class Tanh(Function):
 
 
 def tanh(x):
-    """Hyperbolic tangent."""
+    """The hyperbolic tangent, elementwise, as torch.tanh; integer and bool inputs give
+    float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Tanh()(x)
 
 
@@ -114,8 +122,12 @@ class ReLU(Function):
 
 
 def relu(x, inplace=False):
-    """max(x, 0); its gradient at 0 is 0. Not for bool x, as in PyTorch. inplace=True writes
-    the result into x (recorded within a graph, see functions.in_place)."""
+    """max(x, 0), elementwise, in x's dtype, as torch.relu; its gradient at 0 is 0. Not for a
+    bool x, as in PyTorch. inplace=True writes the result into x (recorded within a graph, see
+    functions.in_place).
+
+    Shape: any; the result has x's shape.
+    """
     if as_array(x).dtype.kind == "b":
         raise TypeError("relu: bool tensors are not supported, as in PyTorch")
     if inplace and isinstance(x, Tensor):
@@ -135,7 +147,11 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
-    """x where x > 0, else negative_slope * x (inplace=True: written into x, as relu's)."""
+    """x where x > 0, else negative_slope * x, elementwise (inplace=True: written into x, as
+    relu's).
+
+    Shape: any; the result has x's shape. Matches torch.nn.functional.leaky_relu.
+    """
     if inplace and isinstance(x, Tensor):
         return in_place.apply_(x, "leaky_relu_", lambda t: leaky_relu(t, negative_slope))
     return LeakyReLU()(x, negative_slope=float(negative_slope))
@@ -215,7 +231,18 @@ class LogSumExp(Function):
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    """log(sum(exp(x))) over `dim` (all dims when None), computed stably."""
+    """log(sum(exp(x))) over `dim`, computed stably, as torch.logsumexp; where every term is
+    -inf it is -inf. Integer and bool inputs give float32; float16 is summed in float32.
+
+    Args:
+        x: the tensor to reduce.
+        dim: an int or a tuple of ints; None (badak's default; torch requires it) reduces
+            every dim.
+        keepdim: keep the reduced dims as size 1.
+
+    Shape: x (*); x's shape without the reduced dims (kept as size 1 with keepdim); without
+    dim, () (all dims kept as size 1 with keepdim).
+    """
     return LogSumExp()(x, axes=normalize_dims("logsumexp", dim, np.ndim(x)), keepdim=keepdim)
 
 
@@ -234,7 +261,9 @@ def dropout(x, p=0.5, training=True, inplace=False, generator=None):
     """Zero each element with probability p and scale the rest by 1 / (1 - p); x when not training.
 
     The mask is drawn from badak's generator (or `generator`), so `badak.manual_seed` repeats it.
-    `inplace` is accepted; the result is a new tensor either way.
+    inplace=True writes the result into a tensor x (as relu's) when training with p > 0.
+
+    Shape: any; the result has x's shape. Matches torch.nn.functional.dropout.
     """
     if inplace and isinstance(x, Tensor) and training and p:
         return in_place.apply_(x, "dropout_", lambda t: dropout(t, p, training, False, generator))
@@ -251,6 +280,10 @@ def dropout2d(x, p=0.5, training=True, inplace=False, generator=None):
             f"dropout2d: received a {len(shape)}-d input; it is dropped element by element "
             "along its first two dims (dropout2d is for (N, C, H, W))",
             stacklevel=2,
+        )
+    if inplace and isinstance(x, Tensor) and training and p:
+        return in_place.apply_(
+            x, "dropout2d_", lambda t: dropout2d(t, p, training, False, generator)
         )
     return _dropout("dropout2d", x, p, training, generator, shape[:2] + (1,) * (len(shape) - 2))
 

@@ -29,7 +29,11 @@ class CumSum(Function):
 
 
 def cumsum(input, dim, dtype=None):
-    """Running sums along dim. Integer input sums in int64."""
+    """Running sums along `dim`, as torch.cumsum: out[i] = input[0] + ... + input[i]. Integer
+    and bool input sums in int64; `dtype` converts input first.
+
+    Shape: input's (*).
+    """
     axis = _dim("cumsum", input, dim)
     if dtype is not None:
         input = input.to(dtype)
@@ -76,7 +80,12 @@ def _set_slice(x, i, axis, value):
 
 
 def cumprod(input, dim, dtype=None):
-    """Running products along dim; exact gradients also where the input has zeros."""
+    """Running products along `dim`, as torch.cumprod: out[i] = input[0] * ... * input[i].
+    Integer and bool input multiplies in int64; `dtype` converts input first. The gradient is
+    exact also where the input holds zeros.
+
+    Shape: input's (*).
+    """
     axis = _dim("cumprod", input, dim)
     if dtype is not None:
         input = input.to(dtype)
@@ -110,7 +119,13 @@ class Prod(Function):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
-    """The product over dim (all elements when None)."""
+    """The product over `dim` (one int; NumPy's `axis` is an alias), or of all elements when
+    None, as torch.prod. Integer and bool input multiplies in int64; `dtype` converts input
+    first. The gradient is exact also where the input holds zeros.
+
+    Shape: input (*); with dim, input's shape without it (kept as size 1 with keepdim); without
+    dim, ().
+    """
     if dtype is not None:
         input = input.to(dtype)
     if dim is None and axis is None:

@@ -102,7 +102,20 @@ def _parse(equation, shapes):
 
 
 def einsum(equation, *operands):
-    """torch.einsum(equation, *operands) (operands also as one list)."""
+    """Products of the operands' elements, named by index letters and summed over the letters
+    the output leaves out, as torch.einsum: "ij,jk->ik" is a matrix product, "bij,bjk->bik" a
+    batched one. A letter repeated within one operand ("ii", a diagonal) is not supported.
+
+    Args:
+        equation: one letter string per operand, comma-separated, then optionally "->" and
+            the output's letters; "..." stands for the dims no letter names (aligned from the
+            last). Without "->", the output is the "..." dims, then the letters seen once in
+            sorted order.
+        operands: the tensors, as varargs or one list.
+
+    Shape: each operand has one dim per letter of its string, a letter the same size wherever
+    it appears; the result has one dim per output letter, of that letter's size.
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):

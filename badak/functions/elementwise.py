@@ -7,7 +7,7 @@ abs'(0) = 0, clamp passes the gradient at its bounds.
 
 from badak.autograd import Function
 from badak.device import device, np
-from badak.dtypes import PYTHON_SCALARS
+from badak.dtypes import PYTHON_SCALARS, default_array
 from badak.functions._args import as_array, const
 from badak.functions.shape import unbroadcast
 from badak.tensor import Tensor
@@ -49,7 +49,12 @@ class Sub(Function):
 
 
 def sub(a, b):
-    """a - b, broadcasting. As in PyTorch, not for bool operands (`~` inverts a mask)."""
+    """a - b, elementwise, as torch.sub (without `alpha`).
+
+    Not for bool operands, as in PyTorch: `~` or logical_not inverts a mask.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     _refuse_bool("sub", "subtraction", a, b)
     return Sub()(a, b)
 
@@ -80,7 +85,10 @@ class Mul(Function):
 
 
 def mul(a, b):
-    """a * b, broadcasting."""
+    """a * b, elementwise, as torch.mul.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Mul()(a, b)
 
 
@@ -101,7 +109,11 @@ class Div(Function):
 
 
 def div(a, b):
-    """a / b, broadcasting."""
+    """a / b, true division elementwise, as torch.div without `rounding_mode`; integer and bool
+    operands give float32 (floor_divide keeps integers).
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Div()(a, b)
 
 
@@ -116,7 +128,10 @@ class Neg(Function):
 
 
 def neg(x):
-    """-x (not for a bool x, as in PyTorch)."""
+    """-x, elementwise, as torch.neg; not for a bool x, as in PyTorch.
+
+    Shape: any; the result has x's shape.
+    """
     _refuse_bool("neg", "negation", x)
     return Neg()(x)
 
@@ -172,7 +187,14 @@ class Pow(Function):
 
 
 def pow(base, exponent):
-    """base ** exponent, broadcasting; both may be tensors (not both bool, as in PyTorch)."""
+    """base ** exponent, elementwise, as torch.pow.
+
+    Either may be a tensor or a number (not both bool, as in PyTorch). The gradient wrt base,
+    exponent * base ** (exponent - 1), is 0 where the exponent is 0; the gradient wrt exponent,
+    base ** exponent * log(base), is 0 where base is 0 and the exponent >= 0.
+
+    Shape: base and exponent broadcast; the result has their broadcast shape.
+    """
     if _is_bool(base) and _is_bool(exponent):
         raise TypeError("pow: a bool tensor to a bool power is not supported, as in PyTorch")
     return Pow()(base, exponent)
@@ -192,7 +214,10 @@ class Exp(Function):
 
 
 def exp(x):
-    """e ** x."""
+    """e ** x, elementwise, as torch.exp; integer and bool inputs give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Exp()(x)
 
 
@@ -207,7 +232,11 @@ class Log(Function):
 
 
 def log(x):
-    """Natural logarithm."""
+    """The natural logarithm, elementwise, as torch.log: -inf at 0, NaN below 0; integer and
+    bool inputs give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Log()(x)
 
 
@@ -223,7 +252,11 @@ class Log1p(Function):
 
 
 def log1p(x):
-    """log(1 + x), accurate for small x."""
+    """log(1 + x), elementwise, accurate for small x, as torch.log1p; integer and bool inputs
+    give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Log1p()(x)
 
 
@@ -238,7 +271,11 @@ class Expm1(Function):
 
 
 def expm1(x):
-    """exp(x) - 1, accurate for small x."""
+    """exp(x) - 1, elementwise, accurate for small x, as torch.expm1; integer and bool inputs
+    give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Expm1()(x)
 
 
@@ -257,7 +294,11 @@ class Sqrt(Function):
 
 
 def sqrt(x):
-    """Square root."""
+    """The square root, elementwise, as torch.sqrt: NaN below 0; integer and bool inputs give
+    float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Sqrt()(x)
 
 
@@ -271,7 +312,11 @@ class Abs(Function):
 
 
 def abs(x):
-    """|x|; its gradient at 0 is 0. Not for a bool x, as in PyTorch."""
+    """|x|, elementwise, in x's dtype, as torch.abs; its gradient at 0 is 0. Not for a bool x,
+    as in PyTorch.
+
+    Shape: any; the result has x's shape.
+    """
     _refuse_bool("abs", "abs", x)
     return Abs()(x)
 
@@ -287,6 +332,10 @@ class Sin(Function):
 
 
 def sin(x):
+    """The sine of x (radians), elementwise, as torch.sin; integer and bool inputs give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Sin()(x)
 
 
@@ -301,11 +350,20 @@ class Cos(Function):
 
 
 def cos(x):
+    """The cosine of x (radians), elementwise, as torch.cos; integer and bool inputs give
+    float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Cos()(x)
 
 
 def sign(x):
-    """-1, 0 or 1 by the sign of x; no gradient."""
+    """-1, 0 or 1 by the sign of each element, in x's dtype, as torch.sign; the result is
+    outside the graph (torch's gradient is 0 everywhere).
+
+    Shape: any; the result has x's shape.
+    """
     return _no_grad_map(np.sign, x)
 
 
@@ -335,7 +393,11 @@ class Maximum(Function):
 
 
 def maximum(a, b):
-    """Elementwise maximum; on a tie each input gets half the gradient."""
+    """The larger of a and b, elementwise, as torch.maximum; on a tie each input gets half the
+    gradient.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Maximum()(a, b)
 
 
@@ -351,7 +413,11 @@ class Minimum(Function):
 
 
 def minimum(a, b):
-    """Elementwise minimum; on a tie each input gets half the gradient."""
+    """The smaller of a and b, elementwise, as torch.minimum; on a tie each input gets half the
+    gradient.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Minimum()(a, b)
 
 
@@ -383,7 +449,22 @@ class Clamp(Function):
 
 
 def clamp(x, min=None, max=None):
-    """x limited to [min, max]; the gradient passes where min <= x <= max."""
+    """x limited to [min, max] elementwise, as torch.clamp (clip is the same function).
+
+        clamp(x) = minimum(maximum(x, min), max)
+
+    Args:
+        x: the tensor to limit.
+        min: the lower bound, a number, a tensor or None (no lower bound).
+        max: the upper bound, likewise; at least one bound must be given. Where min > max the
+            result is max, as in PyTorch.
+
+    The gradient passes to x where min <= x <= max (nowhere for a NaN x); a tensor bound gets
+    it where it replaces x.
+
+    Shape: x and tensor bounds broadcast; the result has their broadcast shape (x's for number
+    bounds).
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp()(x, min, max)
@@ -409,13 +490,26 @@ class Where(Function):
 
 
 def where(condition, input, other):
-    """input where condition holds, else other (broadcasting). No gradient for condition,
-    which must be bool, as in PyTorch."""
+    """input where condition is True, else other, elementwise, as torch.where.
+
+    Args:
+        condition: a bool tensor (any other dtype is a TypeError, as in PyTorch); it takes no
+            gradient.
+        input: the values where condition holds, a tensor or a number.
+        other: the values elsewhere, a tensor or a number.
+
+    Shape: condition, input and other broadcast; the result has their broadcast shape.
+    """
+    owner = condition if isinstance(condition, Tensor) else None
     condition = plain(condition)
     if np.asarray(condition).dtype != np.bool_:
         raise TypeError(
             f"where: expected a bool condition, got dtype {np.asarray(condition).dtype}"
         )
+    if owner is not None and not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        # Two numbers: a tensor of their dtype as badak.tensor gives it (floats float32).
+        dtype = default_array([input, other], name="where").dtype
+        input = owner._result_type()._from_array(np.asarray(input, dtype))
     return Where()(input, other, condition=condition)
 
 
@@ -470,7 +564,10 @@ def to(x, *args, **kwargs):
 
 
 def clone(x):
-    """A differentiable copy of x."""
+    """A copy of x that stays in the graph (its gradient passes to x), as torch.clone.
+
+    Shape: any; the result has x's shape.
+    """
     return Cast()(x, dtype=as_array(x).dtype)
 
 
@@ -496,39 +593,74 @@ def _no_grad_map(ufunc, *args):
 
 
 def eq(a, b):
+    """a == b elementwise, as torch.eq: a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.equal, a, b)
 
 
 def ne(a, b):
+    """a != b elementwise, as torch.ne: a bool tensor, outside the graph (True where either is
+    NaN).
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.not_equal, a, b)
 
 
 def lt(a, b):
+    """a < b elementwise, as torch.lt: a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.less, a, b)
 
 
 def le(a, b):
+    """a <= b elementwise, as torch.le: a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.less_equal, a, b)
 
 
 def gt(a, b):
+    """a > b elementwise, as torch.gt: a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.greater, a, b)
 
 
 def ge(a, b):
+    """a >= b elementwise, as torch.ge: a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.greater_equal, a, b)
 
 
 def isnan(x):
-    """True where x is NaN; a bool tensor, no gradient."""
+    """True where x is NaN, as torch.isnan: a bool tensor, outside the graph.
+
+    Shape: any; the result has x's shape.
+    """
     return _no_grad_map(np.isnan, x)
 
 
 def isfinite(x):
-    """True where x is neither inf nor NaN; a bool tensor, no gradient."""
+    """True where x is neither inf nor NaN, as torch.isfinite: a bool tensor, outside the graph.
+
+    Shape: any; the result has x's shape.
+    """
     return _no_grad_map(np.isfinite, x)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """True when |a - b| <= atol + rtol * |b| everywhere (a Python bool, as torch.allclose)."""
+    """Whether |a - b| <= atol + rtol * |b| everywhere, as torch.allclose; NaNs count as equal
+    only with equal_nan=True.
+
+    Shape: a and b of any shapes that broadcast; returns a Python bool.
+    """
     return bool(np.allclose(plain(a), plain(b), rtol=rtol, atol=atol, equal_nan=equal_nan))

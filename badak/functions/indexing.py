@@ -148,8 +148,17 @@ def _scatter(name, cls, input, dim, index, src, value):
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """A copy of input with src (or the scalar value) written where index points along dim:
-    out[index[i][j]][j] = src[i][j] for dim 0. reduce="add" adds instead (scatter_add)."""
+    """A copy of input with src (or the number `value`) written where index points along dim,
+    as torch.scatter; reduce="add" adds instead (scatter_add).
+
+        out[index[i][j]][j] = src[i][j]    (dim 0, 2-d)
+
+    A number in src's place is taken as `value`. Where index repeats a place, one of the
+    writes is kept; the overwritten elements of input take no gradient.
+
+    Shape: index has input's number of dims and is no larger than input outside `dim`, nor
+    than src anywhere (src's leading part is used); the result has input's shape.
+    """
     if reduce not in (None, "add"):
         raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
     if not isinstance(src, (Tensor, np.ndarray)) and src is not None:
@@ -159,7 +168,14 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 
 def scatter_add(input, dim, index, src):
-    """A copy of input with src added where index points along dim (repeats add up)."""
+    """A copy of input with src added where index points along dim (repeats add up), as
+    torch.scatter_add.
+
+        out[index[i][j]][j] += src[i][j]    (dim 0, 2-d)
+
+    Shape: index has input's number of dims and is no larger than input outside `dim`, nor
+    than src anywhere (src's leading part is used); the result has input's shape.
+    """
     return _scatter("scatter_add", ScatterAdd, input, dim, index, src, None)
 
 
@@ -192,7 +208,11 @@ class IndexAdd(Function):
 
 
 def index_select(input, dim, index):
-    """The slices of input at `index` (a 1-d integer tensor) along dim."""
+    """The slices of input at `index` along dim, as torch.index_select; repeated indices add
+    up their gradients.
+
+    Shape: input (*) and index (K,) (an integer tensor) -> input's shape with `dim` of size K.
+    """
     index = _check_index("index_select", index)
     if index.ndim > 1:
         raise ValueError(f"index_select: expected a 1-d index, got shape {index.shape}")
@@ -208,15 +228,29 @@ def index_select(input, dim, index):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    """A copy of input with alpha * source's slices added at index along dim."""
+    """A copy of input with alpha * source's slices added at index along dim (repeats add
+    up), as torch.index_add.
+
+    Shape: index (K,) (an integer tensor); source has input's shape with `dim` of size K; the
+    result has input's shape.
+    """
     index = _check_index("index_add", index, 1)
     dim = _one_dim("index_add", input, dim)
+    expected = np.shape(input)[:dim] + (len(index),) + np.shape(input)[dim + 1 :]
+    if np.shape(source) != expected:  # no silent broadcast: PyTorch refuses it too
+        raise ValueError(
+            f"index_add: expected source of shape {expected} (input's with dim {dim} of size "
+            f"{len(index)}), got {np.shape(source)}"
+        )
     return IndexAdd()(input, source if alpha == 1 else source * alpha, dim=dim, index=index)
 
 
 def masked_fill(input, mask, value):
-    """input with `value` where mask (bool, broadcast to input's shape) is True. value may be a
-    0-d tensor, whose gradient is the sum over the filled places."""
+    """A copy of input with `value` where mask is True, as torch.masked_fill. value may be a
+    number or a 0-d tensor, whose gradient is the sum over the filled places.
+
+    Shape: mask (bool) broadcasts to input's shape; the result has input's shape.
+    """
     mask = as_array(plain(mask))
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: expected a bool mask, got dtype {mask.dtype}")
@@ -297,7 +331,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 def masked_select(input, mask):
-    """input's elements where mask (bool, broadcast with input) is True, as a 1-d tensor."""
+    """input's elements where mask is True, in row-major order, as torch.masked_select.
+
+    Shape: input and mask (bool) broadcast; the result is (M,), M the number of True elements
+    of the broadcast mask.
+    """
     mask = as_array(plain(mask))
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_select: expected a bool mask, got dtype {mask.dtype}")
@@ -308,7 +346,12 @@ def masked_select(input, mask):
 
 
 def nonzero(input, *, as_tuple=False):
-    """Indices of the nonzero elements: (count, ndim) int64, or one 1-d tensor per dim."""
+    """The indices of input's nonzero elements, in row-major order, as torch.nonzero: int64,
+    outside the graph.
+
+    Shape: input (*) with n dims and M nonzero elements -> (M, n); with as_tuple=True, a tuple
+    of n tensors (M,), one per dim.
+    """
     found = np.nonzero(as_array(input))
     if as_tuple:
         return tuple(Tensor._from_array(i.astype(np.int64)) for i in found)

@@ -216,8 +216,11 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean absolute error: |input - target|, reduced (its gradient at 0 is 0).
-    Matches torch.nn.functional.l1_loss."""
+    """Mean absolute error: |input - target| per element, reduced (its gradient at 0 is 0).
+
+    Shape: input and target alike (*); the result () for 'mean' and 'sum', else input's shape.
+    Matches torch.nn.functional.l1_loss (badak refuses mismatched shapes instead of warning).
+    """
     x, _ = check_same_shape("l1_loss", input, target)
     if x.dtype == np.float16:
         return _in_float32(l1_loss, input, target, reduction=reduction)
@@ -226,14 +229,24 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target), reduced;
-    beta = 0 is l1_loss. Matches torch.nn.functional.smooth_l1_loss."""
+    """Smooth L1 loss per element, reduced; beta = 0 is l1_loss.
+
+        loss = 0.5 * d^2 / beta where |d| < beta, else |d| - 0.5 * beta   (d = input - target)
+
+    Shape: input and target alike (*); the result () for 'mean' and 'sum', else input's shape.
+    Matches torch.nn.functional.smooth_l1_loss.
+    """
     return _piecewise("smooth_l1_loss", input, target, size_average, reduce, reduction, beta, 1)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), reduced: smooth_l1_loss scaled
-    by delta. Matches torch.nn.functional.huber_loss."""
+    """Huber loss per element, reduced: smooth_l1_loss with beta = delta, scaled by delta.
+
+        loss = 0.5 * d^2 where |d| < delta, else delta * (|d| - 0.5 * delta)   (d = input - target)
+
+    Shape: input and target alike (*); the result () for 'mean' and 'sum', else input's shape.
+    Matches torch.nn.functional.huber_loss.
+    """
     return _piecewise("huber_loss", input, target, None, None, reduction, delta, delta)
 
 
@@ -264,7 +277,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = exp(target) * (target - input)
 
     reduction 'batchmean' divides the sum by the batch size (the mathematically right KL);
-    'mean' by the number of elements, as PyTorch. Matches torch.nn.functional.kl_div.
+    'mean' by the number of elements, as PyTorch.
+
+    Shape: input and target alike, (N, *); the result () for 'batchmean', 'mean' and 'sum',
+    else input's shape. Matches torch.nn.functional.kl_div.
     """
     name = "kl_div"
     check_same_shape(name, input, target)

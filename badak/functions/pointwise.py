@@ -38,19 +38,38 @@ class Rounding(Function):
 
 
 def floor(x):
+    """x rounded down, elementwise, in x's dtype (integers unchanged), as torch.floor; its
+    gradient is 0 everywhere.
+
+    Shape: any; the result has x's shape.
+    """
     return Rounding()(x, how=np.floor)
 
 
 def ceil(x):
+    """x rounded up, elementwise, in x's dtype (integers unchanged), as torch.ceil; its
+    gradient is 0 everywhere.
+
+    Shape: any; the result has x's shape.
+    """
     return Rounding()(x, how=np.ceil)
 
 
 def trunc(x):
+    """x rounded toward 0, elementwise, in x's dtype (integers unchanged), as torch.trunc; its
+    gradient is 0 everywhere.
+
+    Shape: any; the result has x's shape.
+    """
     return Rounding()(x, how=np.trunc)
 
 
 def round(x, decimals=0):
-    """Rounded to `decimals` places, halves to even (as torch and NumPy)."""
+    """x rounded to `decimals` decimal places, halves to even, elementwise, in x's dtype, as
+    torch.round; its gradient is 0 everywhere.
+
+    Shape: any; the result has x's shape.
+    """
     return Rounding()(x, how=lambda a: np.round(a, decimals))
 
 
@@ -68,7 +87,11 @@ class Rsqrt(Function):
 
 
 def rsqrt(x):
-    """1 / sqrt(x)."""
+    """1 / sqrt(x), elementwise, as torch.rsqrt: inf at 0, NaN below 0; integer and bool inputs
+    give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return Rsqrt()(x)
 
 
@@ -84,7 +107,12 @@ class Erf(Function):
 
 
 def erf(x):
-    """The error function, 2/sqrt(pi) times the integral of exp(-t^2) from 0 to x."""
+    """The error function, elementwise, as torch.erf; integer and bool inputs give float32.
+
+        erf(x) = 2 / sqrt(pi) * integral of exp(-t^2) dt from 0 to x
+
+    Shape: any; the result has x's shape.
+    """
     return Erf()(x)
 
 
@@ -108,7 +136,14 @@ class Gelu(Function):
 
 
 def gelu(x, approximate="none"):
-    """x * Phi(x) (approximate="tanh": PyTorch's tanh formula)."""
+    """Gaussian error linear unit, elementwise: x * Phi(x), Phi the standard normal CDF.
+
+        approximate="tanh":  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+
+    float16 x is computed in float32 and rounded once (the exact form, as torch does).
+
+    Shape: any; the result has x's shape. Matches torch.nn.functional.gelu.
+    """
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * 0.5 * (tanh(inner) + 1)
@@ -139,45 +174,93 @@ class Remainder(Function):
 
 
 def remainder(a, b):
-    """a mod b with the sign of b (Python's %), elementwise, broadcasting."""
+    """a mod b with the sign of b (Python's %), elementwise, as torch.remainder.
+
+        remainder(a, b) = a - floor(a / b) * b
+
+    Gradients: 1 wrt a, -floor(a / b) wrt b.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Remainder()(a, b, how=np.floor)
 
 
 def fmod(a, b):
-    """a mod b with the sign of a (C's fmod), elementwise, broadcasting."""
+    """a mod b with the sign of a (C's fmod), elementwise, as torch.fmod.
+
+        fmod(a, b) = a - trunc(a / b) * b
+
+    Gradients: 1 wrt a, -trunc(a / b) wrt b.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return Remainder()(a, b, how=np.trunc)
 
 
 def floor_divide(a, b):
-    """floor(a / b) (Python's //): integers stay integers; no gradient flows (torch's is 0)."""
+    """floor(a / b) (Python's //), elementwise, as torch.floor_divide: integer operands give
+    an integer result outside the graph; floating ones a float whose gradient is 0.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     if as_array(a).dtype.kind in "biu" and as_array(b).dtype.kind in "biu":
         return _no_grad_map(np.floor_divide, a, b)
     return floor(a / b)
 
 
 def reciprocal(x):
-    """1 / x."""
+    """1 / x, elementwise, as torch.reciprocal; integer and bool inputs give float32.
+
+    Shape: any; the result has x's shape.
+    """
     return 1 / x if as_array(x).dtype.kind in "biu" else x**-1
 
 
 def lerp(start, end, weight):
-    """start + weight * (end - start)."""
+    """Linear interpolation from start to end, elementwise, as torch.lerp; differentiable in
+    all three.
+
+        lerp(start, end, weight) = start + weight * (end - start)
+
+    Shape: start, end and weight (a number or a tensor) broadcast; the result has their
+    broadcast shape.
+    """
     return start + weight * (end - start)
 
 
 def logical_not(x):
+    """not x, elementwise, as torch.logical_not: a nonzero element counts as True; a bool tensor,
+    outside the graph.
+
+    Shape: any; the result has x's shape.
+    """
     return _no_grad_map(np.logical_not, x)
 
 
 def logical_and(a, b):
+    """a and b, elementwise, as torch.logical_and: a nonzero element counts as True; a bool tensor,
+    outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.logical_and, a, b)
 
 
 def logical_or(a, b):
+    """a or b, elementwise, as torch.logical_or: a nonzero element counts as True; a bool tensor,
+    outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.logical_or, a, b)
 
 
 def logical_xor(a, b):
+    """a xor b (exactly one of them True), elementwise, as torch.logical_xor: a nonzero element
+    counts as True; a bool tensor, outside the graph.
+
+    Shape: a and b broadcast; the result has their broadcast shape.
+    """
     return _no_grad_map(np.logical_xor, a, b)
 
 

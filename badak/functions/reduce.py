@@ -56,7 +56,17 @@ def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Mean over `dim` (all dims when None); over no element it is NaN, as in NumPy."""
+    """The mean over `dim`, as torch.mean; for floating x only, as in PyTorch (float16 is
+    summed and divided in float32). Over no element it is NaN.
+
+    Args:
+        x: the tensor to reduce.
+        dim: an int or a tuple of ints (NumPy's `axis` is an alias); None reduces every dim.
+        keepdim: keep the reduced dims as size 1 (NumPy's `keepdims` is an alias).
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     axes, keepdim = _reduce_args("mean", x, dim, keepdim, axis, keepdims)
     check_floating("mean", x)  # as PyTorch: the mean of integers has no dtype to be in
     if as_array(x).dtype == np.float16:  # the sum and the division in float32, as PyTorch does
@@ -117,12 +127,26 @@ def _extreme(name, x, dim, keepdim, axis, keepdims, pick, nan_shares=False):
 
 
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Maximum over `dim`; tied maxima share the gradient equally."""
+    """The maximum over `dim`, as torch.amax; tied maxima share the gradient equally. A dim of
+    size 0 is a RuntimeError.
+
+    Args:
+        x: the tensor to reduce.
+        dim: an int or a tuple of ints (NumPy's `axis` is an alias); None reduces every dim.
+        keepdim: keep the reduced dims as size 1 (NumPy's `keepdims` is an alias).
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     return _extreme("amax", x, dim, keepdim, axis, keepdims, np.max)
 
 
 def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Minimum over `dim`; tied minima share the gradient equally."""
+    """The minimum over `dim`, as torch.amin; the arguments and shapes are `amax`'s, and tied
+    minima share the gradient equally.
+
+    Shape: x (*); without the reduced dims (size 1 with keepdim); () without dim.
+    """
     return _extreme("amin", x, dim, keepdim, axis, keepdims, np.min)
 
 
@@ -158,12 +182,30 @@ def _extreme_with_index(name, x, dim, keepdim, axis, keepdims, arg):
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Maximum of all elements, or with `dim` the pair (values, indices) as in PyTorch."""
+    """The maximum of all elements, or with `dim` the named pair (values, indices) along that
+    dim, as torch.max (of one tensor; maximum compares two).
+
+    Args:
+        x: the tensor to reduce.
+        dim: one int (NumPy's `axis` is an alias), or None for the maximum of all elements.
+        keepdim: with `dim`, keep it as size 1 in values and indices (`keepdims` is an alias).
+
+    Without dim, tied maxima share the gradient equally (NaN elements, where the result is NaN);
+    with dim the gradient goes to the returned index, the first maximum.
+
+    Shape: x (*); without dim, (); with dim, values and the int64 indices have x's shape without
+    dim (kept as size 1 with keepdim).
+    """
     return _extreme_with_index("max", x, dim, keepdim, axis, keepdims, np.argmax)
 
 
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Minimum of all elements, or with `dim` the pair (values, indices) as in PyTorch."""
+    """The minimum of all elements, or with `dim` the named pair (values, indices) along that
+    dim, as torch.min (of one tensor; minimum compares two). The arguments and the gradient's
+    rule are `max`'s, with minima for maxima.
+
+    Shape: x (*); without dim, (); with dim, values and indices without dim (size 1 with keepdim).
+    """
     return _extreme_with_index("min", x, dim, keepdim, axis, keepdims, np.argmin)
 
 
@@ -182,12 +224,22 @@ def _arg_extreme(name, x, dim, keepdim, axis, keepdims, arg):
 
 
 def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Index of the maximum (of the flattened tensor when dim is None); int64, no gradient."""
+    """The index of the maximum along `dim` (the first, on a tie), or of the flattened tensor
+    when dim is None, as torch.argmax: int64, outside the graph.
+
+    Shape: x (*); with dim (one int), x's shape without it (kept as size 1 with keepdim);
+    without dim, () (all dims kept as size 1 with keepdim).
+    """
     return _arg_extreme("argmax", x, dim, keepdim, axis, keepdims, np.argmax)
 
 
 def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Index of the minimum (of the flattened tensor when dim is None); int64, no gradient."""
+    """The index of the minimum along `dim` (the first, on a tie), or of the flattened tensor
+    when dim is None, as torch.argmin: int64, outside the graph.
+
+    Shape: x (*); with dim (one int), x's shape without it (kept as size 1 with keepdim);
+    without dim, () (all dims kept as size 1 with keepdim).
+    """
     return _arg_extreme("argmin", x, dim, keepdim, axis, keepdims, np.argmin)
 
 
@@ -195,8 +247,24 @@ def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 # Spread and size: var, std, norm; and the bool reductions all, any
 # ----------------------------------------------------------------------------------------------
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    """Variance over `dim`: sum((x - mean)^2) / (n - correction), correction 1 by default
-    (`unbiased=False` is correction 0). float16 is computed in float32."""
+    """The variance over `dim`, as torch.var; for floating x only (float16 is computed in
+    float32).
+
+        var = sum((x - mean(x))^2) / (n - correction)
+
+    n is the number of elements reduced; where n <= correction the result is inf or NaN.
+
+    Args:
+        x: the tensor to reduce.
+        dim: an int or a tuple of ints (NumPy's `axis` is an alias); None reduces every dim.
+        keepdim: keep the reduced dims as size 1 (NumPy's `keepdims` is an alias).
+        unbiased: True (the default) is correction 1, False correction 0; give it or
+            `correction`, not both.
+        correction: subtracted from n in the divisor (1 by default).
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     axes, keepdim = _reduce_args("var", x, dim, keepdim, axis, keepdims)
     check_floating("var", x)
     if unbiased is not None and correction is not None:
@@ -215,7 +283,12 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
-    """Standard deviation over `dim`: the square root of var (same arguments)."""
+    """The standard deviation over `dim`, sqrt(var(x, ...)) with var's arguments (correction 1
+    by default), as torch.std.
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     spread = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     return spread**0.5
 
@@ -258,8 +331,24 @@ class Norm(Function):
 
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
-    """The p-norm of x over `dim` (all of x when None): p a positive number, inf, or "fro" (2).
-    float16 is computed in float32."""
+    """The p-norm of x over `dim`, as torch.norm; for floating x only (float16 is computed in
+    float32).
+
+        norm = sum(|x|^p)^(1/p), and max(|x|) for p = inf
+
+    Args:
+        x: the tensor to reduce.
+        p: a positive number, inf, or "fro" (the default) or None, both 2.
+        dim: an int or a tuple of ints; None reduces every dim (the Frobenius norm of a matrix
+            for p 2).
+        keepdim: keep the reduced dims as size 1.
+        dtype: cast x to it first.
+
+    Where the norm is 0 its gradient is 0 (the formula would give 0/0), as in PyTorch.
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str) or not p > 0:
@@ -276,12 +365,26 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def all(x, dim=None, keepdim=False):
-    """True where every element over `dim` is nonzero; a bool tensor, no gradient."""
+    """Whether every element over `dim` is nonzero, as torch.all: a bool tensor, outside the
+    graph.
+
+    Args:
+        x: the tensor to reduce.
+        dim: an int or a tuple of ints; None reduces every dim.
+        keepdim: keep the reduced dims as size 1.
+
+    Shape: x (*); with `dim`, x's shape without the reduced dims (kept as size 1 with
+    keepdim); without dim, () (all dims kept as size 1 with keepdim).
+    """
     axes, keepdim = _reduce_args("all", x, dim, keepdim, None, None)
     return _no_grad_map(lambda a: np.all(a, axis=axes, keepdims=keepdim), x)
 
 
 def any(x, dim=None, keepdim=False):
-    """True where some element over `dim` is nonzero; a bool tensor, no gradient."""
+    """Whether some element over `dim` is nonzero, as torch.any: a bool tensor, outside the
+    graph; the arguments and shapes are `all`'s.
+
+    Shape: x (*); without the reduced dims (size 1 with keepdim); () without dim.
+    """
     axes, keepdim = _reduce_args("any", x, dim, keepdim, None, None)
     return _no_grad_map(lambda a: np.any(a, axis=axes, keepdims=keepdim), x)

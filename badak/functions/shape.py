@@ -43,6 +43,13 @@ view = reshape
 
 
 class Permute(Function):
+    """permute's operation: forward reorders x's dims by `dims`, backward puts the gradient's
+    dims back by the inverse permutation.
+
+    Shape: x (*) -> the result's dim i is x's dim dims[i]: dims (2, 0, 1) of (B, L, E) is
+    (E, B, L).
+    """
+
     saves_inputs = False
 
     def forward(self, x, dims):
@@ -54,7 +61,14 @@ class Permute(Function):
 
 
 def permute(x, *dims):
-    """x with its dims reordered: output dim i is input dim dims[i]."""
+    """x with its dims reordered, as torch.permute: the result's dim i is x's dim dims[i].
+
+    `dims` is a permutation of x's dims (negative counting from the last), given as varargs
+    or one tuple.
+
+    Shape: the result's size i is x's size at dims[i]: permute(x, 2, 0, 1) of a (B, L, E)
+    tensor is (E, B, L).
+    """
     dims = shape_arg(dims)
     ndim = np.ndim(x)
     axes = tuple(d + ndim if d < 0 else d for d in dims)
@@ -67,7 +81,11 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0=-2, dim1=-1):
-    """x with dims dim0 and dim1 swapped (the last two by default)."""
+    """x with dims dim0 and dim1 swapped, as torch.transpose (by default the last two, which
+    torch requires to be given).
+
+    Shape: x (*) with the sizes of dim0 and dim1 exchanged: (N, H, W) -> (N, W, H) by default.
+    """
     ndim = np.ndim(x)
     a, b = normalize_dims("transpose", dim0, ndim), normalize_dims("transpose", dim1, ndim)
     if not ndim:  # dims 0 and -1 of a 0-d tensor, as PyTorch allows: nothing to swap
@@ -79,14 +97,21 @@ def transpose(x, dim0=-2, dim1=-1):
 
 
 def squeeze(x, dim=None):
-    """x without size-1 dims (all of them, or those in `dim` that have size 1)."""
+    """x without its size-1 dims, as torch.squeeze: all of them, or of `dim` (an int or a
+    tuple) those that have size 1.
+
+    Shape: (1, N, 1) -> (N,); with dim=0, (N, 1).
+    """
     shape = np.shape(x)
     dims = normalize_dims("squeeze", dim, len(shape))
     return reshape(x, tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
 
 
 def unsqueeze(x, dim):
-    """x with a size-1 dim inserted at `dim` (in [-ndim-1, ndim])."""
+    """x with a size-1 dim inserted at `dim` (in [-ndim - 1, ndim]), as torch.unsqueeze.
+
+    Shape: (N, D) -> (1, N, D) for dim 0, (N, D, 1) for dim -1.
+    """
     shape = list(np.shape(x))
     (position,) = normalize_dims("unsqueeze", dim, len(shape) + 1)
     shape.insert(position, 1)
@@ -94,7 +119,11 @@ def unsqueeze(x, dim):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """x with dims start_dim..end_dim merged into one."""
+    """x with dims start_dim .. end_dim (both included) merged into one, as torch.flatten.
+
+    Shape: (N, C, H, W) -> (N * C * H * W,) by default, (N, C * H * W) for start_dim 1; a 0-d x
+    gives (1,).
+    """
     shape = np.shape(x)
     if not shape:
         return reshape(x, (1,))
@@ -184,7 +213,11 @@ def unbroadcast(grad, shape):
 
 def as_index(index):
     """An index with Tensors and lists turned into arrays, ready for NumPy indexing; a 0-d integer
-    Tensor or array is an int, as PyTorch reads it."""
+    Tensor or array is an int, as PyTorch reads it.
+
+    Shape: each part keeps its shape (a list becomes an array of its shape, an empty list an
+    int64 array of shape (0,)); a 0-d integer index, shape (), becomes an int.
+    """
     if isinstance(index, tuple):
         return tuple(as_index(i) for i in index)
     if isinstance(index, Tensor):
@@ -306,7 +339,12 @@ class Cat(Function):
 
 
 def cat(tensors, dim=0):
-    """Tensors joined along an existing dim; all other dims must agree."""
+    """Tensors joined along the existing dim `dim`, as torch.cat (concat and concatenate are
+    the same function); the gradient is split back among them.
+
+    Shape: tensors of one number of dims, agreeing outside `dim`; (N_1, D), ..., (N_k, D) ->
+    (N_1 + ... + N_k, D) for dim 0.
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
@@ -327,7 +365,11 @@ concatenate = cat
 
 
 def stack(tensors, dim=0):
-    """Tensors of one shape joined along a new dim."""
+    """Tensors of one shape joined along a new dim `dim`, as torch.stack.
+
+    Shape: k tensors (*) -> the shape with k inserted at `dim`: k of (N, D) give (k, N, D)
+    for dim 0.
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
@@ -412,7 +454,11 @@ def _along(axis, part):
 
 
 def narrow(x, dim, start, length):
-    """x's elements start .. start + length - 1 along `dim` (start may be negative)."""
+    """x's elements start .. start + length - 1 along `dim`, as torch.narrow; start may be
+    negative (counting from the end).
+
+    Shape: x's, with `dim` of size length.
+    """
     axis = _one_dim("narrow", x, dim)
     size = np.shape(x)[axis]
     if start < 0:
@@ -425,7 +471,16 @@ def narrow(x, dim, start, length):
 
 
 def split(x, split_size_or_sections, dim=0):
-    """Pieces along `dim`: of `split_size` each (the last may be smaller), or of listed sizes."""
+    """x cut into a tuple of pieces along `dim`, as torch.split.
+
+    Args:
+        x: the tensor to cut.
+        split_size_or_sections: an int, the size of each piece (the last may be smaller), or
+            a list of the pieces' sizes, which must add up to x's size along `dim`.
+        dim: the dim to cut along.
+
+    Shape: each piece has x's shape with `dim` of its own size.
+    """
     axis = _one_dim("split", x, dim)
     size = np.shape(x)[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -442,7 +497,12 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
-    """At most `chunks` pieces of equal size (the last may be smaller) along `dim`."""
+    """x cut into at most `chunks` pieces along `dim`, as torch.chunk: each of size
+    ceil(n / chunks) (the last may be smaller), so fewer than `chunks` pieces may come.
+
+    Shape: each piece has x's shape with `dim` of its own size; (6, D) in 4 chunks gives three
+    (2, D).
+    """
     if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     size = np.shape(x)[_one_dim("chunk", x, dim)]
@@ -450,7 +510,10 @@ def chunk(x, chunks, dim=0):
 
 
 def unbind(x, dim=0):
-    """The slices of x along `dim`, each without that dim."""
+    """The tuple of slices of x along `dim`, each without that dim, as torch.unbind.
+
+    Shape: (N, D) gives N tensors (D,) for dim 0.
+    """
     axis = _one_dim("unbind", x, dim)
     return tuple(get_item(x, _along(axis, i)) for i in range(np.shape(x)[axis]))
 
@@ -470,7 +533,10 @@ class Flip(Function):
 
 
 def flip(x, dims):
-    """x reversed along each of `dims` (an int or a sequence)."""
+    """A copy of x reversed along each of `dims` (an int or a sequence), as torch.flip.
+
+    Shape: x's.
+    """
     if np.ndim(x) == 0:
         return x
     return Flip()(x, axes=normalize_dims("flip", dims, np.ndim(x)))
@@ -505,7 +571,15 @@ def repeat(x, *sizes):
 
 
 def tile(x, dims):
-    """x repeated dims[i] times along dim i; fewer dims than x's count from the last."""
+    """x repeated dims[i] times along dim i, as torch.tile; the gradient of the copies is
+    summed back.
+
+    With fewer entries in `dims` than x has dims, the missing leading ones are 1; with more,
+    x gets new leading dims of size 1 first.
+
+    Shape: x's sizes times dims, entry by entry (both padded with leading 1s to one length):
+    (N, D) tiled by (2,) is (N, 2 * D), by (3, 1, 1) it is (3, N, D).
+    """
     dims = shape_arg((dims,), "tile")
     return repeat(x, (1,) * (np.ndim(x) - len(dims)) + dims)
 
@@ -530,10 +604,18 @@ def _triangle(name, x, diagonal, upper):
 
 
 def triu(x, diagonal=0):
-    """x's upper triangle (on and above the `diagonal`-th diagonal) of its last two dims."""
+    """x's upper triangle in its last two dims, the rest zeros, as torch.triu: the elements on
+    and above the `diagonal`-th diagonal (0 the main one, positive above it).
+
+    Shape: x (*, R, C); the result has x's shape.
+    """
     return _triangle("triu", x, diagonal, upper=True)
 
 
 def tril(x, diagonal=0):
-    """x's lower triangle (on and below the `diagonal`-th diagonal) of its last two dims."""
+    """x's lower triangle in its last two dims, the rest zeros, as torch.tril: the elements on
+    and below the `diagonal`-th diagonal (0 the main one, positive above it).
+
+    Shape: x (*, R, C); the result has x's shape.
+    """
     return _triangle("tril", x, diagonal, upper=False)

@@ -38,7 +38,15 @@ def _take(x, indices, axis):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """(values, indices) of input sorted along dim."""
+    """The named pair (values, indices) of input sorted along `dim` (the last by default), as
+    torch.sort.
+
+    Ascending unless `descending`; the sort is always stable (equal values keep their order,
+    whatever `stable` says) and NaN sorts as the largest value. The gradient of values goes
+    back to where each value came from; indices are int64, outside the graph.
+
+    Shape: values and indices have input's shape (*).
+    """
     axis = _dim("sort", input, dim)
     data = as_array(input)
     if data.ndim == 0:
@@ -48,12 +56,24 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
-    """The indices that sort input along dim."""
+    """The int64 indices that sort input along `dim` (the last by default), stably, as
+    torch.argsort: sort(input, dim, descending).indices.
+
+    Shape: input's (*).
+    """
     return sort(input, dim, descending, stable).indices
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """(values, indices) of the k largest (or smallest) along dim, largest first."""
+    """The named pair (values, indices) of the k largest elements along `dim` (the last by
+    default), largest first, as torch.topk; largest=False gives the k smallest, smallest first.
+
+    The result is always sorted (`sorted` is accepted); among equal values the earlier comes
+    first, and NaN counts as the largest. The gradient of values goes back to where each value
+    came from; indices are int64, outside the graph.
+
+    Shape: input (*); values and indices have input's shape with `dim` of size k.
+    """
     axis = _dim("topk", input, dim)
     data = as_array(input)
     size = data.shape[axis] if data.ndim else 1

@@ -23,13 +23,23 @@ def _at_least(value, eps):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """input / max(||input||_p, eps) along dim."""
+    """input scaled to unit p-norm along dim: input / max(||input||_p, eps).
+
+    Shape: any; the result has input's shape (the norm is taken along dim). `out` is accepted
+    and not written. Matches torch.nn.functional.normalize.
+    """
     check_floating("normalize", input)
     return input / _at_least(norm(input, p, dim, keepdim=True), eps)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) along dim (x1 and x2 broadcast)."""
+    """Cosine of the angle between x1 and x2 along dim, each norm clamped below at eps.
+
+        sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim
+
+    Shape: x1 and x2 broadcast, e.g. (N, D) and (N, D); the result has the broadcast shape
+    without dim, e.g. (N,). Matches torch.nn.functional.cosine_similarity.
+    """
     check_floating("cosine_similarity", x1)
     check_floating("cosine_similarity", x2)
     shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))

@@ -99,7 +99,13 @@ def set_threads(count):
     """Limit MKL's threads (where MKL is used); True when it was."""
     if not using_mkl():
         return False
-    _state["library"].MKL_Set_Num_Threads(int(count))
+    library = _state["library"]
+    library.MKL_Set_Num_Threads(int(count))
+    # A count set for this thread alone (threadpoolctl sets MKL's that way) outranks the global
+    # one: 0 hands this thread back to the global count.
+    local = getattr(library, "MKL_Set_Num_Threads_Local", None)
+    if local is not None:
+        local(0)
     return True
 
 

@@ -31,6 +31,36 @@ def _float_mask(mask, dtype):
 
 
 class MultiheadAttention(Module):
+    """Attention of num_heads heads in parallel, as torch.nn.MultiheadAttention: query, key and
+    value projected, split into heads of embed_dim / num_heads features, each head's
+    softmax(q k^T / sqrt(head_dim) + mask) v concatenated and projected by out_proj.
+
+    Args:
+        embed_dim: E, the query's features and the output's; a multiple of num_heads.
+        num_heads: the number of heads.
+        dropout: the probability of dropout on the attention weights, in training.
+        bias: whether the input and output projections have biases (zeros at the start).
+        kdim: the key's features, E by default.
+        vdim: the value's features, E by default.
+        batch_first: inputs and output (N, L, ...) rather than (L, N, ...).
+        dtype: the parameters' dtype, float32 by default; `device` is accepted and ignored.
+
+    add_bias_kv and add_zero_attn are not supported (NotImplementedError). The projection
+    weights start Xavier-uniform: in_proj_weight (3E, E), or q_proj_weight (E, E),
+    k_proj_weight (E, kdim), v_proj_weight (E, vdim) when kdim or vdim differs from E.
+
+    forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False) returns (output, weights), weights None
+    unless need_weights. A bool mask is True where a position may NOT be attended; a float
+    mask is added to the scores. is_causal masks the future where no mask is given.
+
+    Shape: query (L, N, E), key (S, N, kdim), value (S, N, vdim) (N first with batch_first),
+    or unbatched (L, E), (S, kdim), (S, vdim); attn_mask (L, S) or (N * num_heads, L, S);
+    key_padding_mask (N, S) or (S,) unbatched; output shaped as query; weights (N, L, S)
+    averaged over the heads, or (N, num_heads, L, S) with average_attn_weights=False (without
+    N unbatched).
+    """
+
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
                  dtype=None):  # fmt: skip

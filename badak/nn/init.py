@@ -68,14 +68,17 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, value):
+    """Fill `tensor` with `value` in place and return it, as torch.nn.init.constant_."""
     return _fill(tensor, value)
 
 
 def zeros_(tensor):
+    """Fill `tensor` with zeros in place and return it, as torch.nn.init.zeros_."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
+    """Fill `tensor` with ones in place and return it, as torch.nn.init.ones_."""
     return _fill(tensor, 1)
 
 

@@ -86,7 +86,12 @@ class _Container(Module):
 
 class Sequential(_Container):
     """Modules applied in order: Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), or named by an
-    OrderedDict of name -> Module (state_dict `fc1.weight`)."""
+    OrderedDict of name -> Module (state_dict `fc1.weight`). As torch.nn.Sequential.
+
+    Shape: forward takes one input, as the first module takes it, and returns what the last
+    module gives (each module's output is the next one's input); Sequential(Linear(4, 8),
+    ReLU(), Linear(8, 3)) maps (N, 4) to (N, 3). An empty Sequential returns its input.
+    """
 
     def __init__(self, *modules):
         if len(modules) == 1 and isinstance(modules[0], dict):
@@ -103,7 +108,12 @@ class Sequential(_Container):
 
 
 class ModuleList(_Container):
-    """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`)."""
+    """A list of Modules whose parameters the parent finds (state_dict `layers.0.weight`), as
+    torch.nn.ModuleList: indexing, slicing (a ModuleList), len, iteration, append and extend.
+
+    Shape: none of its own; it has no forward, and the parent calls each module on the shapes
+    that module takes.
+    """
 
     def extend(self, modules):
         for module in modules:
@@ -128,7 +138,12 @@ class ModuleList(_Container):
 
 
 class ModuleDict(Module):
-    """Modules under names, as a dict whose parameters the parent finds (`heads.cls.weight`)."""
+    """Modules under names, as a dict whose parameters the parent finds (`heads.cls.weight`), as
+    torch.nn.ModuleDict: [], in, del, len, iteration over the names, keys, values, items, update.
+
+    Shape: none of its own; it has no forward, and the parent calls each module on the shapes
+    that module takes.
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -213,12 +228,26 @@ class Bilinear(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged, as torch.nn.Identity (a placeholder for a layer); any
+    arguments are accepted and ignored, as there, so that it can stand in for another layer.
+
+    Shape: input (*), output (*), the same tensor.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, x):
         return x
 
 
 class Flatten(Module):
-    """Merge dims start_dim..end_dim (by default all but the batch dim)."""
+    """Merge dims start_dim..end_dim into one (by default all but the batch dim), as
+    torch.nn.Flatten.
+
+    Shape: input (N, *), output (N, prod(*)) by default; in general the dims start_dim..end_dim
+    are replaced by their product.
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -232,6 +261,11 @@ class Flatten(Module):
 
 
 class ReLU(Module):
+    """max(x, 0), elementwise; inplace=True writes the result into x. As torch.nn.ReLU.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
@@ -244,6 +278,12 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
+    """x where x > 0, else negative_slope * x, elementwise; inplace=True writes the result into
+    x. As torch.nn.LeakyReLU.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
@@ -253,6 +293,12 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """x where x > 0, else alpha * (exp(x) - 1), elementwise, for floating x; inplace=True writes
+    the result into x. As torch.nn.ELU.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
@@ -262,6 +308,12 @@ class ELU(Module):
 
 
 class SiLU(Module):
+    """x * sigmoid(x) (swish), elementwise. As torch.nn.SiLU; `inplace` is accepted and
+    ignored (the result is a new tensor).
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, inplace=False):
         super().__init__()
 
@@ -270,6 +322,12 @@ class SiLU(Module):
 
 
 class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta elementwise, and x itself where beta * x > threshold, for
+    floating x. As torch.nn.Softplus.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -279,16 +337,33 @@ class Softplus(Module):
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise. As torch.nn.Sigmoid.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def forward(self, x):
         return activation.sigmoid(x)
 
 
 class Tanh(Module):
+    """The hyperbolic tangent, elementwise. As torch.nn.Tanh.
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def forward(self, x):
         return activation.tanh(x)
 
 
 class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `dim`, computed stably, for floating x: each slice along dim
+    sums to 1. As torch.nn.Softmax, but dim defaults to -1 (torch's None picks a dim from the
+    input's number of dims, with a warning).
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -301,12 +376,22 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
+    """log(softmax(x)) along `dim` (-1 by default), computed stably, for floating x. As
+    torch.nn.LogSoftmax, but dim defaults to -1 (torch's None picks one, with a warning).
+
+    Shape: input (*), output (*), the same shape.
+    """
+
     def forward(self, x):
         return activation.log_softmax(x, self.dim)
 
 
 class GELU(Module):
-    """x * Phi(x) (approximate="tanh": PyTorch's tanh formula)."""
+    """x * Phi(x), Phi the standard normal CDF, elementwise (approximate="tanh": PyTorch's
+    tanh formula). As torch.nn.GELU.
+
+    Shape: input (*), output (*), the same shape.
+    """
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -322,7 +407,14 @@ class GELU(Module):
 
 
 class Dropout(Module):
-    """Zero elements with probability p while training; the identity in eval mode."""
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) while training;
+    the identity in eval mode. The mask comes from badak's generator (badak.manual_seed).
+
+    As torch.nn.Dropout: with `inplace=True` the result is written into the input while
+    training.
+
+    Shape: input (*), output (*), the same shape.
+    """
 
     function = staticmethod(activation.dropout)
 
@@ -332,13 +424,13 @@ class Dropout(Module):
             raise TypeError(f"Dropout: p must be a number, got {type(p).__name__}")
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return self.function(x, self.p, self.training)
+        return self.function(x, self.p, self.training, self.inplace)
 
     def extra_repr(self):
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):
@@ -355,6 +447,10 @@ class MLP(Sequential):
 
     MLP(4, [16, 16], 3) is Sequential(Linear(4, 16), ReLU(), Linear(16, 16), ReLU(),
     Linear(16, 3)); hidden=[] is a single Linear (softmax regression with cross_entropy).
+    activation is 'relu', 'sigmoid', 'tanh' or 'gelu'; dropout > 0 puts a Dropout after each
+    activation.
+
+    Shape: input (*, in_features), output (*, out_features).
     """
 
     def __init__(

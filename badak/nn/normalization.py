@@ -109,13 +109,20 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalises each sample over groups of num_channels / num_groups channels; weight and
-    bias per channel when affine."""
+    """Normalises each sample over groups of num_channels / num_groups channels (and all their
+    positions) to mean 0 and variance 1; then weight and bias per channel when affine (ones and
+    zeros at the start). As torch.nn.GroupNorm.
+
+    Shape: input (N, C, *) with C = num_channels; output (N, C, *), the same shape; weight
+    and bias (C,).
+    """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None,
                  *, bias=True):  # fmt: skip
         super().__init__()
         dtype = layer_dtype(device, dtype)
+        if type(num_groups) is not int or num_groups < 1:
+            raise ValueError(f"GroupNorm: num_groups must be a positive int, got {num_groups!r}")
         if num_channels % num_groups:
             raise ValueError(
                 f"GroupNorm: {num_channels} channels do not split into {num_groups} groups"

@@ -6,9 +6,16 @@ from badak.nn.module import Module
 
 
 class DataParallel(Module):
-    """torch.nn.DataParallel splits each batch over the GPUs of one process; badak has one
+    """`module` run on the whole batch, under torch.nn.DataParallel's name and state_dict keys.
+
+    torch.nn.DataParallel splits each batch over the GPUs of one process; badak has one
     device per process, so this runs `module` on the whole batch. Its state_dict keys start
-    with "module." as PyTorch's. For several processes use DistributedDataParallel."""
+    with "module." as PyTorch's. device_ids, output_device and dim are accepted and ignored.
+    For several processes use DistributedDataParallel.
+
+    Shape: forward takes and returns what `module` takes and returns, e.g. (N, D) in and
+    (N, C) out for a classifier; the batch is not split.
+    """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0):
         super().__init__()

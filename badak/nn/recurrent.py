@@ -48,6 +48,34 @@ class _Recurrent(Module):
 
 
 class RNNBase(_Recurrent):
+    """What RNN, LSTM and GRU share, as torch.nn.RNNBase: the stack of layers over a sequence,
+    in one or two directions, with dropout between layers while training.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'.
+        input_size: H_in, the features of each step's input.
+        hidden_size: H, the features of the hidden state.
+        num_layers: layers stacked, each reading the previous one's output.
+        bias: whether to hold bias_ih and bias_hh.
+        batch_first: input and output (N, L, ...) rather than (L, N, ...).
+        dropout: the probability of dropout on each layer's output but the last, in training.
+        bidirectional: also run each layer from the last step back, its output concatenated.
+        proj_size: 0 only (badak raises NotImplementedError otherwise).
+        dtype: the parameters' dtype, float32 by default; `device` is accepted and ignored.
+
+    forward(input, hx=None) returns (output, h_n), for an LSTM (output, (h_n, c_n)).
+
+    Shape: input (L, N, H_in), (N, L, H_in) with batch_first, or unbatched (L, H_in);
+    h_0 (num_layers * num_directions, N, H), or (num_layers * num_directions, H) unbatched,
+    zeros when not given (batch_first does not move its N); output (L, N, num_directions * H)
+    (N first with batch_first, no N unbatched); h_n shaped as h_0. num_directions is 2 when
+    bidirectional, else 1.
+
+    Parameters per layer k (`_reverse` for the second direction): weight_ih_l{k} (G*H, H_in)
+    (H_in = num_directions * H past the first layer), weight_hh_l{k} (G*H, H), bias_ih_l{k} and
+    bias_hh_l{k} (G*H,), G = 1, 4, 3 gates for RNN, LSTM, GRU; all uniform in +-1/sqrt(H).
+    """
+
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None,
                  dtype=None):  # fmt: skip
@@ -158,7 +186,19 @@ class RNNBase(_Recurrent):
 
 
 class RNN(RNNBase):
-    """Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+    """Elman RNN over a sequence, as torch.nn.RNN; nonlinearity 'tanh' (default) or 'relu':
+
+        h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)
+
+    Arguments (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+    as RNNBase's. forward(input, hx=None) returns (output, h_n).
+
+    Shape: input (L, N, H_in), (N, L, H_in) with batch_first, or unbatched (L, H_in);
+    h_0 (num_layers * num_directions, N, H), or (num_layers * num_directions, H) unbatched,
+    zeros when not given (batch_first does not move its N); output (L, N, num_directions * H)
+    (N first with batch_first, no N unbatched); h_n shaped as h_0. num_directions is 2 when
+    bidirectional, else 1.
+    """
 
     def __init__(self, *args, nonlinearity="tanh", **kwargs):
         if nonlinearity not in ("tanh", "relu"):
@@ -168,14 +208,36 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory; gates in PyTorch's order input, forget, cell, output."""
+    """Long short-term memory over a sequence, as torch.nn.LSTM; gates in PyTorch's order
+    input, forget, cell, output (weight_ih_l0 is (4*H, H_in)).
+
+    Arguments as RNNBase's. forward(input, hx=None), hx a tuple (h_0, c_0), returns
+    (output, (h_n, c_n)).
+
+    Shape: input (L, N, H_in), (N, L, H_in) with batch_first, or unbatched (L, H_in);
+    h_0 (num_layers * num_directions, N, H), or (num_layers * num_directions, H) unbatched,
+    zeros when not given (batch_first does not move its N); output (L, N, num_directions * H)
+    (N first with batch_first, no N unbatched); h_n shaped as h_0. num_directions is 2 when
+    bidirectional, else 1.
+    c_0 and c_n are shaped as h_0.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit; gates in PyTorch's order reset, update, new."""
+    """Gated recurrent unit over a sequence, as torch.nn.GRU; gates in PyTorch's order reset,
+    update, new (weight_ih_l0 is (3*H, H_in)).
+
+    Arguments as RNNBase's. forward(input, hx=None) returns (output, h_n).
+
+    Shape: input (L, N, H_in), (N, L, H_in) with batch_first, or unbatched (L, H_in);
+    h_0 (num_layers * num_directions, N, H), or (num_layers * num_directions, H) unbatched,
+    zeros when not given (batch_first does not move its N); output (L, N, num_directions * H)
+    (N first with batch_first, no N unbatched); h_n shaped as h_0. num_directions is 2 when
+    bidirectional, else 1.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__("GRU", *args, **kwargs)
@@ -228,6 +290,15 @@ class _Cell(_Recurrent):
 
 
 class RNNCell(_Cell):
+    """One step of an Elman RNN, as torch.nn.RNNCell: h' = tanh(x W_ih^T + b_ih + h W_hh^T +
+    b_hh), or relu with nonlinearity='relu'.
+
+    forward(input, hx=None) returns h'; hx is zeros when not given. Parameters weight_ih
+    (H, H_in), weight_hh (H, H), bias_ih and bias_hh (H,), uniform in +-1/sqrt(H).
+
+    Shape: input (N, H_in) or unbatched (H_in,); hx and the output (N, H), or (H,) unbatched.
+    """
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
                  dtype=None):  # fmt: skip
         if nonlinearity not in ("tanh", "relu"):
@@ -243,6 +314,16 @@ class RNNCell(_Cell):
 
 
 class LSTMCell(_Cell):
+    """One step of an LSTM, as torch.nn.LSTMCell; gates in PyTorch's order input, forget, cell,
+    output.
+
+    forward(input, hx=None), hx a tuple (h, c) (zeros when not given), returns (h', c').
+    Parameters weight_ih (4*H, H_in), weight_hh (4*H, H), bias_ih and bias_hh (4*H,), uniform
+    in +-1/sqrt(H).
+
+    Shape: input (N, H_in) or unbatched (H_in,); h, c, h' and c' (N, H), or (H,) unbatched.
+    """
+
     mode = "LSTM"
 
     def forward(self, input, hx=None):
@@ -251,6 +332,14 @@ class LSTMCell(_Cell):
 
 
 class GRUCell(_Cell):
+    """One step of a GRU, as torch.nn.GRUCell; gates in PyTorch's order reset, update, new.
+
+    forward(input, hx=None) returns h'; hx is zeros when not given. Parameters weight_ih
+    (3*H, H_in), weight_hh (3*H, H), bias_ih and bias_hh (3*H,), uniform in +-1/sqrt(H).
+
+    Shape: input (N, H_in) or unbatched (H_in,); hx and the output (N, H), or (H,) unbatched.
+    """
+
     mode = "GRU"
 
     def forward(self, input, hx=None):

@@ -67,7 +67,26 @@ class _Layer(Module):
 
 
 class TransformerEncoderLayer(_Layer):
-    """Self-attention then a feed-forward block, each with a residual connection and LayerNorm."""
+    """Self-attention then a feed-forward block, each with a residual connection and LayerNorm,
+    as torch.nn.TransformerEncoderLayer.
+
+    Args:
+        d_model: E, the features of each position.
+        nhead: the attention heads.
+        dim_feedforward: the hidden width of the feed-forward block.
+        dropout: the probability of every dropout (attention weights, blocks' outputs).
+        activation: 'relu', 'gelu' or a callable, inside the feed-forward block.
+        layer_norm_eps: LayerNorm's eps.
+        batch_first: src (N, S, E) rather than (S, N, E).
+        norm_first: LayerNorm before each block (pre-norm) rather than after the residual sum.
+        bias: whether the Linear and LayerNorm layers have biases.
+
+    forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False), the masks as
+    MultiheadAttention's.
+
+    Shape: src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E); src_mask (S, S);
+    src_key_padding_mask (N, S); output shaped as src.
+    """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
@@ -90,7 +109,17 @@ class TransformerEncoderLayer(_Layer):
 
 
 class TransformerDecoderLayer(_Layer):
-    """Self-attention, attention over the encoder's memory, then a feed-forward block."""
+    """Self-attention, attention over the encoder's memory, then a feed-forward block, each
+    with a residual connection and LayerNorm, as torch.nn.TransformerDecoderLayer. Arguments
+    as TransformerEncoderLayer's.
+
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False).
+
+    Shape: tgt (T, N, E) and memory (S, N, E), N first with batch_first, or unbatched (T, E)
+    and (S, E); tgt_mask (T, T); memory_mask (T, S); tgt_key_padding_mask (N, T);
+    memory_key_padding_mask (N, S); output shaped as tgt.
+    """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
@@ -129,7 +158,14 @@ def _clones(name, layer, num_layers):
 
 
 class TransformerEncoder(Module):
-    """num_layers copies of encoder_layer (each its own parameters), then `norm` if given."""
+    """num_layers copies of encoder_layer (each its own parameters), then `norm` if given, as
+    torch.nn.TransformerEncoder (enable_nested_tensor and mask_check are accepted and ignored).
+
+    forward(src, mask=None, src_key_padding_mask=None, is_causal=None) runs the layers in turn.
+
+    Shape: src (S, N, E), (N, S, E) with the layers' batch_first, or unbatched (S, E); mask
+    (S, S); src_key_padding_mask (N, S); output shaped as src.
+    """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):  # fmt: skip
@@ -147,7 +183,16 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """num_layers copies of decoder_layer (each its own parameters), then `norm` if given."""
+    """num_layers copies of decoder_layer (each its own parameters), then `norm` if given, as
+    torch.nn.TransformerDecoder.
+
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False) runs the layers
+    in turn, each attending to the same memory.
+
+    Shape: tgt (T, N, E) and memory (S, N, E), N first with the layers' batch_first, or
+    unbatched (T, E) and (S, E); tgt_mask (T, T); memory_mask (T, S); output shaped as tgt.
+    """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
@@ -170,7 +215,28 @@ class TransformerDecoder(Module):
 
 class Transformer(Module):
     """Encoder and decoder stacks with a final LayerNorm each; every weight matrix starts
-    Xavier-uniform, as PyTorch's."""
+    Xavier-uniform, as PyTorch's. As torch.nn.Transformer.
+
+    Args:
+        d_model: E, the features of each position (512 by default).
+        nhead: the attention heads (8).
+        num_encoder_layers: encoder layers (6).
+        num_decoder_layers: decoder layers (6).
+        custom_encoder: a module to use as the encoder instead (called as TransformerEncoder).
+        custom_decoder: a module to use as the decoder instead (called as TransformerDecoder).
+
+    dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first and bias are
+    as TransformerEncoderLayer's.
+
+    forward(src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, ...) encodes src into
+    the memory and decodes tgt against it; generate_square_subsequent_mask(T) gives a causal
+    tgt_mask.
+
+    Shape: src (S, N, E) and tgt (T, N, E), N first with batch_first, or unbatched (S, E) and
+    (T, E); src_mask (S, S); tgt_mask (T, T); memory_mask (T, S); src_key_padding_mask (N, S);
+    tgt_key_padding_mask (N, T); memory_key_padding_mask (N, S); output (T, N, E), shaped as
+    tgt.
+    """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
                  dim_feedforward=2048, dropout=0.1, activation="relu", custom_encoder=None,

@@ -73,12 +73,14 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop, as torch.optim.RMSprop. For each parameter p with gradient g:
 
-    g = g + weight_decay * p
-    v = alpha * v + (1 - alpha) * g * g
-    avg = sqrt(v - mean_g^2) + eps  if centered (mean_g = alpha mean_g + (1 - alpha) g),
-          sqrt(v) + eps            otherwise
-    b = momentum * b + g / avg;  p = p - lr * b    (with momentum > 0)
-    p = p - lr * g / avg                          (without)
+        g = g + weight_decay * p
+        v = alpha * v + (1 - alpha) * g * g
+        avg = sqrt(v - mean_g^2) + eps  if centered (mean_g = alpha mean_g + (1 - alpha) g),
+              sqrt(v) + eps            otherwise
+        b = momentum * b + g / avg;  p = p - lr * b    (with momentum > 0)
+        p = p - lr * g / avg                          (without)
+
+    The arguments are PyTorch's: lr, alpha, eps, weight_decay, momentum, centered, maximize.
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,

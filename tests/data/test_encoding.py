@@ -263,3 +263,14 @@ def test_from_json_rejects_broken_specs(specs, message):
 def test_from_json_accepts_what_the_checks_let_through():
     encoder = ColumnEncoder.from_json([NUMBER, CATEGORY])
     assert encoder.names == ["a", "k"] and encoder.width == 3
+
+
+def test_transform_takes_lists_and_str_arrays_as_a_caller_writes_them():
+    encoder = ColumnEncoder.fit(mixed())
+    as_read = encoder.transform(
+        {"colour": text("blue", None), "height": numbers(2.0, NAN), "size": text("L", "S")}
+    )
+    as_written = encoder.transform(
+        {"colour": ["blue", None], "height": [2.0, None], "size": np.array(["L", "S"])}
+    )
+    np.testing.assert_array_equal(as_written, as_read)

@@ -126,6 +126,21 @@ def test_where_accepts_a_tensor_condition():
     assert gradcheck(lambda a, b: F.where(a > b, a, b), (a, b))
 
 
+@pytest.mark.parametrize(
+    "values, dtype",
+    [
+        ((1.0, 0.0), np.float32),
+        ((1, 0), np.int64),
+        ((True, False), np.bool_),
+        ((1, 0.5), np.float32),
+    ],
+)
+def test_where_between_two_numbers_is_a_tensor_of_their_dtype(values, dtype):
+    result = F.where(badak.tensor([True, False]), *values)
+    assert isinstance(result, badak.Tensor) and result.dtype == dtype
+    np.testing.assert_array_equal(result.numpy(), np.array(values, dtype))
+
+
 # --- double backward --------------------------------------------------------------------------
 DOUBLE = [
     ("exp", F.exp, lambda: (leaf(3, 4),)),

@@ -256,3 +256,21 @@ def test_dropout_mask_repeats_after_manual_seed():
     b = nn.Dropout()(x).numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, nn.Dropout()(x).numpy())
+
+
+def test_identity_takes_and_ignores_arguments_as_pytorchs():
+    x = badak.tensor([1.0, 2.0])
+    assert nn.Identity(54, unused=True)(x) is x
+
+
+@pytest.mark.parametrize("layer, shape", [(nn.Dropout, (8,)), (nn.Dropout2d, (1, 8, 2, 2))])
+def test_dropout_in_place_writes_into_its_input_while_training(layer, shape):
+    x = badak.ones(*shape)
+    y = layer(0.5, inplace=True)(x)
+    assert y is x and set(np.unique(x.numpy())) <= {0.0, 2.0}
+    assert "inplace=True" in repr(layer(0.5, inplace=True))
+
+
+def test_group_norm_refuses_zero_groups():
+    with pytest.raises(ValueError, match="GroupNorm: num_groups must be a positive int, got 0"):
+        nn.GroupNorm(0, 4)

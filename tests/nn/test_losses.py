@@ -130,6 +130,38 @@ def test_loss_modules_have_pytorchs_defaults_and_repr(ours, theirs, options):
     assert list(a.parameters()) == []
 
 
-def test_a_loss_modules_weight_is_not_a_parameter():
+def test_a_loss_modules_weight_is_a_buffer_not_a_parameter():
     module = nn.CrossEntropyLoss(weight=badak.tensor(WEIGHT))
-    assert list(module.parameters()) == [] and module.state_dict() == {}
+    assert list(module.parameters()) == [] and list(module.state_dict()) == ["weight"]
+
+
+# --- constructors: PyTorch's arguments, in PyTorch's order --------------------------------------
+def test_loss_modules_take_pytorchs_positional_order():
+    weight = [1.0, 2.0, 3.0]
+    ours = nn.CrossEntropyLoss(badak.tensor(weight), None, 1, None, "sum", 0.1)
+    theirs = torch.nn.CrossEntropyLoss(torch.tensor(weight), None, 1, None, "sum", 0.1)
+    logits, target = np.arange(6, dtype=np.float32).reshape(2, 3) / 4, np.array([1, 2])
+    got = ours(badak.tensor(logits), badak.tensor(target)).item()
+    want = theirs(torch.tensor(logits), torch.tensor(target)).item()
+    assert got == pytest.approx(want, rel=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch's deprecation warning
+@pytest.mark.parametrize(
+    "size_average, reduce", [(False, None), (None, False), (True, True), (False, True)]
+)
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss", "NLLLoss", "BCELoss", "KLDivLoss"])
+def test_deprecated_size_average_and_reduce_map_as_in_pytorch(name, size_average, reduce):
+    ours = getattr(nn, name)(size_average=size_average, reduce=reduce)
+    theirs = getattr(torch.nn, name)(size_average=size_average, reduce=reduce)
+    assert ours.reduction == theirs.reduction
+
+
+def test_pos_weight_is_a_buffer_in_the_state_dict():
+    assert list(nn.BCEWithLogitsLoss(pos_weight=badak.tensor([2.0])).state_dict()) == ["pos_weight"]
+    assert nn.MSELoss().state_dict() == {}
+
+
+def test_a_bad_reduction_is_refused_when_the_loss_is_made():
+    with pytest.raises(ValueError, match="L1Loss: reduction must be 'none', 'mean' or 'sum'"):
+        nn.L1Loss(reduction="avg")

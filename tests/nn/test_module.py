@@ -188,6 +188,13 @@ def test_load_state_dict_not_strict_reports_missing_and_unexpected_keys():
     np.testing.assert_array_equal(model[0].weight.numpy(), np.ones((2, 2)))
 
 
+def test_load_state_dict_result_reads_as_pytorchs():
+    model = nn.Linear(2, 2)
+    assert repr(model.load_state_dict(model.state_dict())) == "<All keys matched successfully>"
+    partial = model.load_state_dict({"weight": np.ones((2, 2))}, strict=False)
+    assert repr(partial) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"
+
+
 def test_load_state_dict_strict_raises_listing_every_problem_and_changes_nothing():
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
     before = {name: p.numpy().copy() for name, p in model.named_parameters()}
