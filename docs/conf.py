@@ -1,5 +1,9 @@
 """Sphinx configuration of badak's documentation site.
 
+Why Sphinx: it is actively released (9.x), its autodoc imports badak and documents the objects
+that run rather than a static reading of the source, and MyST lets the pages be Markdown like
+the rest of the repository. MkDocs, the other candidate, has had no release since 1.6.1 (2024).
+
 Pages are Markdown (MyST), the API reference comes from the docstrings (autodoc, Google-style
 sections through napoleon). Built strictly in CI: `python -m sphinx -W --keep-going docs
 docs/_build/html`, where any warning (a broken link, a missing reference) fails the build.
