@@ -5,15 +5,17 @@ from badak.device import np
 
 _DEFAULT_SEED = 0
 _generator = None
+_seed = _DEFAULT_SEED
 
 
 def manual_seed(seed):
-    """Reseed badak's generator (as torch.manual_seed); returns it."""
-    global _generator
+    """Reseed badak's generator, as torch.manual_seed; returns it as a Generator (reseeding
+    that one reseeds badak's, as with torch's default generator)."""
+    global _generator, _seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
-    _generator = np.random.default_rng(int(seed))
-    return _generator
+    _generator, _seed = np.random.default_rng(int(seed)), int(seed)
+    return _DefaultGenerator()
 
 
 def default_generator():
@@ -58,3 +60,23 @@ class Generator:
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._rng, name)
+
+
+class _DefaultGenerator(Generator):
+    """badak's own generator seen as a Generator: what manual_seed returns."""
+
+    def __init__(self):
+        self.device = "cpu"
+
+    @property
+    def _rng(self):
+        return default_generator()
+
+    @property
+    def _seed(self):
+        default_generator()
+        return _seed
+
+    def manual_seed(self, seed):
+        manual_seed(seed)
+        return self

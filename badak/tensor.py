@@ -257,28 +257,28 @@ class Tensor(tensor_methods.TorchMethods):
         return self.to(dtype)
 
     def float(self):
-        """x converted to float32 (a copy, even where x is float32); the shape is x's."""
-        return F.cast(self, np.dtype(np.float32))
+        """x converted to float32 (x itself where it is float32, as in PyTorch); shape x's."""
+        return F.to(self, np.dtype(np.float32))
 
     def double(self):
-        """x converted to float64 (a copy, even where x is float64); the shape is x's."""
-        return F.cast(self, np.dtype(np.float64))
+        """x converted to float64 (x itself where it is float64, as in PyTorch); shape x's."""
+        return F.to(self, np.dtype(np.float64))
 
     def half(self):
-        """x converted to float16 (a copy, even where x is float16); the shape is x's."""
-        return F.cast(self, np.dtype(np.float16))
+        """x converted to float16 (x itself where it is float16, as in PyTorch); shape x's."""
+        return F.to(self, np.dtype(np.float16))
 
     def long(self):
         """x converted to int64, rounding toward zero; the shape is x's."""
-        return F.cast(self, np.dtype(np.int64))
+        return F.to(self, np.dtype(np.int64))
 
     def int(self):
         """x converted to int32, rounding toward zero; the shape is x's."""
-        return F.cast(self, np.dtype(np.int32))
+        return F.to(self, np.dtype(np.int32))
 
     def bool(self):
         """x converted to bool (nonzero is True); the shape is x's."""
-        return F.cast(self, np.dtype(np.bool_))
+        return F.to(self, np.dtype(np.bool_))
 
     # --- array protocol -------------------------------------------------------------------
     @property

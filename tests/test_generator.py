@@ -32,3 +32,15 @@ def test_state_and_seed_round_trip():
     np.testing.assert_array_equal(g.random(4), x)
     with pytest.raises(ValueError, match="^Generator.manual_seed: expected a non-negative int"):
         g.manual_seed(-1)
+
+
+def test_manual_seed_returns_badaks_generator_as_a_generator():
+    generator = badak.manual_seed(3)
+    assert isinstance(generator, badak.Generator) and generator.initial_seed() == 3
+    first = badak.rand(4).numpy()
+    assert generator.manual_seed(3) is generator  # reseeds badak's own generator
+    np.testing.assert_array_equal(badak.rand(4).numpy(), first)
+    state = generator.get_state()
+    drawn = badak.randn(3).numpy()
+    generator.set_state(state)
+    np.testing.assert_array_equal(badak.randn(3).numpy(), drawn)

@@ -13,7 +13,7 @@ from badak.functions._args import as_array
 from badak.functions.attention import attention
 from badak.nn import init
 from badak.nn.layers import Linear
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
@@ -43,7 +43,7 @@ class MultiheadAttention(Module):
         kdim: the key's features, E by default.
         vdim: the value's features, E by default.
         batch_first: inputs and output (N, L, ...) rather than (L, N, ...).
-        dtype: the parameters' dtype, float32 by default; `device` is accepted and ignored.
+        dtype: the parameters' dtype, float32 by default; `device` must be the CPU.
 
     add_bias_kv and add_zero_attn are not supported (NotImplementedError). The projection
     weights start Xavier-uniform: in_proj_weight (3E, E), or q_proj_weight (E, E),
@@ -75,7 +75,7 @@ class MultiheadAttention(Module):
             )
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError(f"{name}: add_bias_kv and add_zero_attn are not supported")
-        dtype = np.dtype(dtype or np.float32)
+        dtype = layer_dtype(device, dtype)
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim

@@ -14,7 +14,7 @@ from badak.device import np
 from badak.functions import activation, shape
 from badak.functions.recurrent import GATES, recurrent_layer
 from badak.nn import init
-from badak.nn.module import Module
+from badak.nn.module import Module, layer_dtype
 from badak.nn.parameter import Parameter
 from badak.tensor import Tensor
 
@@ -61,7 +61,7 @@ class RNNBase(_Recurrent):
         dropout: the probability of dropout on each layer's output but the last, in training.
         bidirectional: also run each layer from the last step back, its output concatenated.
         proj_size: 0 only (badak raises NotImplementedError otherwise).
-        dtype: the parameters' dtype, float32 by default; `device` is accepted and ignored.
+        dtype: the parameters' dtype, float32 by default; `device` must be the CPU.
 
     forward(input, hx=None) returns (output, h_n), for an LSTM (output, (h_n, c_n)).
 
@@ -94,7 +94,7 @@ class RNNBase(_Recurrent):
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bool(bidirectional), 0
         directions = 2 if bidirectional else 1
-        dtype = np.dtype(dtype or np.float32)
+        dtype = layer_dtype(device, dtype)
         self._layer_names = []
         for layer in range(self.num_layers):
             size = self.input_size if layer == 0 else self.hidden_size * directions
@@ -250,7 +250,7 @@ class _Cell(_Recurrent):
         self.input_size = _positive_int(name, "input_size", input_size)
         self.hidden_size = _positive_int(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
-        self._names = self._make("", self.input_size, bias, np.dtype(dtype or np.float32))
+        self._names = self._make("", self.input_size, bias, layer_dtype(device, dtype))
         self.reset_parameters()
 
     def _step(self, input, states):

@@ -274,3 +274,17 @@ def test_dropout_in_place_writes_into_its_input_while_training(layer, shape):
 def test_group_norm_refuses_zero_groups():
     with pytest.raises(ValueError, match="GroupNorm: num_groups must be a positive int, got 0"):
         nn.GroupNorm(0, 4)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda device: nn.LSTM(3, 4, device=device),
+        lambda device: nn.GRUCell(3, 4, device=device),
+        lambda device: nn.MultiheadAttention(8, 2, device=device),
+    ],
+)
+def test_recurrent_and_attention_layers_check_their_device(make):
+    make("cpu")
+    with pytest.raises(RuntimeError, match="cannot compute on 'cuda'"):
+        make("cuda")
