@@ -197,6 +197,20 @@ class TorchMethods:
     def scatter_add(self, dim, index, src):
         return F.scatter_add(self, dim, index, src)
 
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return F.apply_(
+            self, "scatter_", lambda x: F.scatter(x, dim, index, src, value=value, reduce=reduce),
+            *[t for t in (src, value) if t is not None],
+        )  # fmt: skip
+
+    def scatter_add_(self, dim, index, src):
+        return F.apply_(self, "scatter_add_", lambda x: F.scatter_add(x, dim, index, src), src)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return F.apply_(
+            self, "index_add_", lambda x: F.index_add(x, dim, index, source, alpha=alpha), source
+        )
+
     def index_select(self, dim, index):
         return F.index_select(self, dim, index)
 
