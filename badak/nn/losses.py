@@ -28,9 +28,11 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
-        if weight is not None and not isinstance(weight, Tensor):
-            weight = Tensor(weight)
-        self.register_buffer("weight", weight)
+        self.register_buffer("weight", _tensor_or_none(weight))
+
+
+def _tensor_or_none(value):
+    return value if value is None or isinstance(value, Tensor) else Tensor(value)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -98,9 +100,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
                  pos_weight=None):  # fmt: skip
         super().__init__(weight, size_average, reduce, reduction)
-        if pos_weight is not None and not isinstance(pos_weight, Tensor):
-            pos_weight = Tensor(pos_weight)
-        self.register_buffer("pos_weight", pos_weight)
+        self.register_buffer("pos_weight", _tensor_or_none(pos_weight))
 
     def forward(self, input, target):
         return loss.binary_cross_entropy_with_logits(
@@ -119,9 +119,6 @@ class MSELoss(_Loss):
     As torch.nn.MSELoss.
     """
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
-
     def forward(self, input, target):
         return loss.mse_loss(input, target, reduction=self.reduction)
 
@@ -132,9 +129,6 @@ class L1Loss(_Loss):
     Shape: input (*) and target (*), alike; output () for 'mean' and 'sum', else (*).
     As torch.nn.L1Loss.
     """
-
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target):
         return loss.l1_loss(input, target, reduction=self.reduction)
@@ -179,9 +173,6 @@ class BCELoss(_WeightedLoss):
     Shape: input (*) and target (*), alike; weight broadcasts to them; output () for 'mean'
     and 'sum', else (*). As torch.nn.BCELoss.
     """
-
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(weight, size_average, reduce, reduction)
 
     def forward(self, input, target):
         return loss.binary_cross_entropy(
